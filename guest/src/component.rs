@@ -1,0 +1,239 @@
+//! The component's exports: the WIT `pipe` interface over [`Pipe`], and the conversions between
+//! the WIT types and the core's.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use crate::wasi_http::WasiHttp;
+use crate::{config, table_config, Pipe, PipeState};
+
+wit_bindgen::generate!({ path: "../wit", world: "redshift-io" });
+
+use exports::rio::redshift_io::pipe::{Guest, GuestRedshiftIo, RedshiftIo};
+use rio::redshift_io::types as wit;
+
+struct Component;
+
+impl Guest for Component {
+    type RedshiftIo = PipeResource;
+
+    fn validate(config: wit::DestinationConfig) -> Result<(), wit::Error> {
+        Ok(config::DestinationConfig::from(config).validate()?)
+    }
+
+    fn parse_table_config(text: String) -> Result<wit::DestinationConfig, wit::Error> {
+        Ok(table_config::parse(&text)?.into())
+    }
+}
+
+/// The component model serializes calls on one instance; the cell only satisfies `&self`.
+struct PipeResource(RefCell<Pipe<WasiHttp>>);
+
+impl PipeResource {
+    fn call<T>(&self, f: impl FnOnce(&mut Pipe<WasiHttp>) -> Result<T, crate::Error>) -> Result<T, wit::Error> {
+        Ok(f(&mut self.0.borrow_mut())?)
+    }
+}
+
+impl GuestRedshiftIo for PipeResource {
+    fn open(options: wit::Options) -> Result<RedshiftIo, wit::Error> {
+        let pipe = Pipe::open(options.into(), WasiHttp)?;
+        Ok(RedshiftIo::new(PipeResource(RefCell::new(pipe))))
+    }
+
+    fn pack(&self, row: Vec<u8>) -> Result<(), wit::Error> {
+        self.call(|pipe| pipe.pack(&row))
+    }
+
+    fn pack_lines(&self, rows: Vec<u8>) -> Result<u64, wit::BatchError> {
+        self.0.borrow_mut().pack_lines(&rows).map_err(|e| wit::BatchError {
+            accepted: e.accepted,
+            line: e.line,
+            error: e.error.into(),
+        })
+    }
+
+    fn seal(&self) -> Result<(), wit::Error> {
+        self.call(Pipe::seal)
+    }
+
+    fn unseal(&self) -> Result<(), wit::Error> {
+        self.call(Pipe::unseal)
+    }
+
+    fn send(&self) -> Result<(), wit::Error> {
+        self.call(Pipe::send)
+    }
+
+    fn close(&self) -> Result<(), wit::Error> {
+        self.call(Pipe::close)
+    }
+
+    fn close_without_sending(&self) -> Result<(), wit::Error> {
+        self.call(Pipe::close_without_sending)
+    }
+
+    fn create_and_upload_custom_manifest(&self, key: String) -> Result<(), wit::Error> {
+        self.call(|pipe| pipe.create_and_upload_custom_manifest(&key))
+    }
+
+    fn reset(&self) -> Result<(), wit::Error> {
+        self.call(Pipe::reset)
+    }
+
+    fn files(&self) -> Vec<wit::FileEntry> {
+        let pipe = self.0.borrow();
+        pipe.files()
+            .iter()
+            .map(|f| wit::FileEntry {
+                key: f.key.clone(),
+                url: f.url.clone(),
+                rows: f.rows,
+                raw_bytes: f.raw_bytes,
+                content_length: f.content_length,
+            })
+            .collect()
+    }
+
+    fn stats(&self) -> wit::Stats {
+        let s = self.0.borrow().stats();
+        wit::Stats {
+            state: s.state.into(),
+            run_id: s.run_id,
+            data_date: s.data_date,
+            rows: s.rows,
+            raw_bytes: s.raw_bytes,
+            gzip_bytes: s.gzip_bytes,
+            files_uploaded: s.files_uploaded,
+            retries: s.retries,
+            buffered_rows: s.buffered_rows,
+            buffered_raw_bytes: s.buffered_raw_bytes,
+        }
+    }
+}
+
+export!(Component);
+
+impl From<crate::Error> for wit::Error {
+    fn from(error: crate::Error) -> Self {
+        use crate::Error as E;
+        match error {
+            E::InvalidOptions(m) => wit::Error::InvalidOptions(m),
+            E::InvalidConfig(m) => wit::Error::InvalidConfig(m),
+            E::InvalidJson { message, offset } => wit::Error::InvalidJson(wit::JsonFailure { message, offset }),
+            E::RowTooLarge(size) => wit::Error::RowTooLarge(size),
+            E::PipeSealed => wit::Error::PipeSealed,
+            E::PipeClosed => wit::Error::PipeClosed,
+            E::NotSealed => wit::Error::NotSealed,
+            E::NoJobEndpoint => wit::Error::NoJobEndpoint,
+            E::S3(f) => wit::Error::S3(wit::S3Failure {
+                status: f.status,
+                code: f.code,
+                message: f.message,
+                request_id: f.request_id,
+                key: f.key,
+                attempts: f.attempts,
+            }),
+            E::Http(m) => wit::Error::Http(m),
+            E::JobRejected(f) => wit::Error::JobRejected(wit::JobFailure { status: f.status, body: f.body }),
+        }
+    }
+}
+
+impl From<wit::Options> for config::Options {
+    fn from(o: wit::Options) -> Self {
+        config::Options {
+            destination: o.destination.into(),
+            bucket: o.s3_bucket,
+            credentials: config::Credentials {
+                access_key_id: o.credentials.access_key_id,
+                secret_access_key: o.credentials.secret_access_key,
+                session_token: o.credentials.session_token,
+            },
+            region: o.region,
+            endpoint: o.endpoint,
+            addressing: o.addressing.into(),
+            key_prefix: o.key_prefix,
+            layout: o.layout.into(),
+            buffer_size: o.buffer_size,
+            compression_level: o.compression_level,
+            job_endpoint: o.job_endpoint,
+            job_format: o.job_format.into(),
+            truncate: o.truncate,
+            force: o.force,
+            retry: o.retry.map(|r| crate::RetryPolicy {
+                max_attempts: r.max_attempts,
+                base_delay: Duration::from_millis(r.base_delay_ms.into()),
+                max_delay: Duration::from_millis(r.max_delay_ms.into()),
+            }),
+        }
+    }
+}
+
+impl From<wit::DestinationConfig> for config::DestinationConfig {
+    fn from(c: wit::DestinationConfig) -> Self {
+        config::DestinationConfig {
+            schema: c.schema,
+            table: c.table,
+            columns: c
+                .columns
+                .into_iter()
+                .map(|c| config::Column {
+                    name: c.name,
+                    column_type: c.type_.into(),
+                    sort_ord: c.sort_ord,
+                    dist_key: c.dist_key,
+                    default_val: c.default_val,
+                    not_null: c.not_null,
+                    primary_key: c.primary_key,
+                })
+                .collect(),
+            data_timestamp_column: c.data_timestamp_column,
+        }
+    }
+}
+
+impl From<config::DestinationConfig> for wit::DestinationConfig {
+    fn from(c: config::DestinationConfig) -> Self {
+        wit::DestinationConfig {
+            schema: c.schema,
+            table: c.table,
+            columns: c
+                .columns
+                .into_iter()
+                .map(|c| wit::Column {
+                    name: c.name,
+                    type_: c.column_type.into(),
+                    sort_ord: c.sort_ord,
+                    dist_key: c.dist_key,
+                    default_val: c.default_val,
+                    not_null: c.not_null,
+                    primary_key: c.primary_key,
+                })
+                .collect(),
+            data_timestamp_column: c.data_timestamp_column,
+        }
+    }
+}
+
+/// Declares both directions of an enum mapping whose cases share names.
+macro_rules! same_cases {
+    ($wit:ty, $core:ty, $($case:ident),+) => {
+        impl From<$wit> for $core {
+            fn from(value: $wit) -> Self {
+                match value { $(<$wit>::$case => <$core>::$case),+ }
+            }
+        }
+        impl From<$core> for $wit {
+            fn from(value: $core) -> Self {
+                match value { $(<$core>::$case => <$wit>::$case),+ }
+            }
+        }
+    };
+}
+
+same_cases!(wit::ColumnType, config::ColumnType, Boolean, Float, Int, Bigint, Date, Timestamp, Text, Longtext);
+same_cases!(wit::Layout, config::Layout, Flat, Partitioned);
+same_cases!(wit::Addressing, config::Addressing, Path, VirtualHosted);
+same_cases!(wit::JobFormat, config::JobFormat, Argv, Json);
+same_cases!(wit::PipeState, PipeState, Open, Sealed, Closed);

@@ -1,0 +1,79 @@
+//! The s3-to-redshift job that `send` posts (SPEC §2).
+
+use serde::Serialize;
+
+use crate::config::JobFormat;
+
+/// What the worker is asked to load.
+#[derive(Debug, Serialize)]
+pub struct Job<'a> {
+    pub bucket: &'a str,
+    pub schema: &'a str,
+    pub tables: &'a str,
+    pub date: &'a str,
+    pub gzip: bool,
+    pub truncate: bool,
+    pub force: bool,
+}
+
+impl Job<'_> {
+    /// The request body and its content type.
+    pub fn render(&self, format: JobFormat) -> (Vec<u8>, &'static str) {
+        match format {
+            JobFormat::Argv => (self.argv().into_bytes(), "text/plain"),
+            JobFormat::Json => (serde_json::to_vec(self).expect("a job always serializes"), "application/json"),
+        }
+    }
+
+    /// The worker splits this on spaces, as argv; no value holds a space.
+    fn argv(&self) -> String {
+        let mut argv = format!(
+            "--bucket {} --schema {} --tables {} --date {}",
+            self.bucket, self.schema, self.tables, self.date
+        );
+        for (flag, on) in [(" --gzip", self.gzip), (" --truncate", self.truncate), (" --force", self.force)] {
+            if on {
+                argv.push_str(flag);
+            }
+        }
+        argv
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(truncate: bool, force: bool) -> Job<'static> {
+        Job {
+            bucket: "my-bucket",
+            schema: "analytics",
+            tables: "events",
+            date: "2026-11-25T17:00:00Z",
+            gzip: true,
+            truncate,
+            force,
+        }
+    }
+
+    #[test]
+    fn argv_payload() {
+        let (body, content_type) = job(false, false).render(JobFormat::Argv);
+        assert_eq!(content_type, "text/plain");
+        assert_eq!(body, b"--bucket my-bucket --schema analytics --tables events --date 2026-11-25T17:00:00Z --gzip");
+        let (body, _) = job(true, true).render(JobFormat::Argv);
+        assert!(body.ends_with(b" --gzip --truncate --force"));
+        let (body, _) = job(false, true).render(JobFormat::Argv);
+        assert!(body.ends_with(b" --gzip --force"));
+    }
+
+    #[test]
+    fn json_payload() {
+        let (body, content_type) = job(true, false).render(JobFormat::Json);
+        assert_eq!(content_type, "application/json");
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"bucket":"my-bucket","schema":"analytics","tables":"events","date":"2026-11-25T17:00:00Z","gzip":true,"truncate":true,"force":false}"#
+        );
+    }
+}

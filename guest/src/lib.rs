@@ -1,0 +1,27 @@
+//! The rio pipe. Everything here but `component` and `wasi_http` is plain Rust with no I/O of
+//! its own: the pipe reaches the world only through the [`Io`] trait, so it runs the same inside
+//! the component (over wasi:http) and natively in unit tests (over a fake).
+
+pub mod config;
+pub mod error;
+pub mod gzip;
+pub mod io;
+pub mod job;
+pub mod manifest;
+pub mod naming;
+pub mod pipe;
+pub mod retry;
+pub mod row;
+pub mod s3;
+pub mod table_config;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
+#[cfg(target_arch = "wasm32")]
+mod wasi_http;
+
+pub use config::{Addressing, Column, ColumnType, Credentials, DestinationConfig, JobFormat, Layout, Options};
+pub use error::{BatchError, Error, JobFailure, S3Failure};
+pub use io::{Io, TransportError};
+pub use pipe::{FileEntry, Pipe, PipeState, Stats};
+pub use retry::RetryPolicy;

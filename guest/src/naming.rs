@@ -1,0 +1,150 @@
+//! The names a run gives its objects (SPEC §1).
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+
+use crate::config::{Layout, Options};
+
+/// One run of a pipe: from construction or `reset` to the next successful `send`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// `{unix seconds}-{8 lowercase hex}`: unique even for pipes started in the same second.
+    pub id: String,
+    pub data_date: DataDate,
+}
+
+impl Run {
+    pub fn start(now: SystemTime, random: u64) -> Run {
+        let seconds = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Run { id: format!("{seconds}-{:08x}", random as u32), data_date: DataDate::from(now) }
+    }
+}
+
+/// The run's start in UTC, truncated to the hour; shown as RFC 3339 (`2026-11-25T17:00:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataDate {
+    year: i32,
+    month: u8,
+    day: u8,
+    hour: u8,
+}
+
+impl From<SystemTime> for DataDate {
+    fn from(time: SystemTime) -> Self {
+        let utc = OffsetDateTime::from(time);
+        DataDate { year: utc.year(), month: utc.month().into(), day: utc.day(), hour: utc.hour() }
+    }
+}
+
+impl fmt::Display for DataDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}T{:02}:00:00Z", self.year, self.month, self.day, self.hour)
+    }
+}
+
+/// Turns a run and a file number into object keys.
+#[derive(Debug, Clone)]
+pub struct Naming {
+    /// The key prefix followed by `/`, or empty.
+    prefix: String,
+    layout: Layout,
+    schema: String,
+    table: String,
+}
+
+impl Naming {
+    pub fn new(options: &Options) -> Naming {
+        let prefix = match options.key_prefix() {
+            "" => String::new(),
+            prefix => format!("{prefix}/"),
+        };
+        Naming {
+            prefix,
+            layout: options.layout,
+            schema: options.destination.schema.clone(),
+            table: options.destination.table.clone(),
+        }
+    }
+
+    pub fn data_file(&self, run: &Run, n: u64) -> String {
+        format!("{}{}_{}_{}_{n}.json.gz", self.folder(run), self.schema, self.table, run.id)
+    }
+
+    pub fn manifest(&self, run: &Run) -> String {
+        format!("{}{}_{}_{}.manifest", self.folder(run), self.schema, self.table, run.data_date)
+    }
+
+    pub fn table_config(&self, run: &Run) -> String {
+        format!("{}config_{}_{}_{}.yml", self.folder(run), self.schema, self.table, run.data_date)
+    }
+
+    /// A key the user chose: under the key prefix, never moved by the layout.
+    pub fn custom(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn folder(&self, run: &Run) -> String {
+        match self.layout {
+            Layout::Flat => self.prefix.clone(),
+            Layout::Partitioned => {
+                let DataDate { year, month, day, .. } = run.data_date;
+                format!(
+                    "{}{}/{}/_data_timestamp_year={year:04}/_data_timestamp_month={month:02}/_data_timestamp_day={day:02}/",
+                    self.prefix, self.schema, self.table
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::{Credentials, DestinationConfig};
+    use std::time::Duration;
+
+    /// 2026-11-25T17:42:05Z
+    pub(crate) const START: u64 = 1_795_628_525;
+
+    pub(crate) fn start_time() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(START)
+    }
+
+    fn options(prefix: Option<&str>, layout: Layout) -> Options {
+        let destination = DestinationConfig { schema: "analytics".into(), table: "events".into(), ..Default::default() };
+        let credentials = Credentials { access_key_id: "AK".into(), secret_access_key: "SK".into(), session_token: None };
+        Options { key_prefix: prefix.map(Into::into), layout, ..Options::new(destination, "bucket", credentials) }
+    }
+
+    #[test]
+    fn run_ids_and_data_dates() {
+        let run = Run::start(start_time() + Duration::from_millis(999), 0x1234_5678_9abc_def0);
+        assert_eq!(run.id, format!("{START}-9abcdef0"));
+        assert_eq!(run.data_date.to_string(), "2026-11-25T17:00:00Z");
+        assert_eq!(Run::start(start_time(), 7).id, format!("{START}-00000007"));
+        assert_eq!(DataDate::from(UNIX_EPOCH).to_string(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn flat_keys() {
+        let run = Run::start(start_time(), 0xabcdef01);
+        let naming = Naming::new(&options(None, Layout::Flat));
+        assert_eq!(naming.data_file(&run, 0), format!("analytics_events_{START}-abcdef01_0.json.gz"));
+        assert_eq!(naming.manifest(&run), "analytics_events_2026-11-25T17:00:00Z.manifest");
+        assert_eq!(naming.table_config(&run), "config_analytics_events_2026-11-25T17:00:00Z.yml");
+        assert_eq!(naming.custom("loads/today.manifest"), "loads/today.manifest");
+    }
+
+    #[test]
+    fn prefixed_and_partitioned_keys() {
+        let run = Run::start(start_time(), 1);
+        let naming = Naming::new(&options(Some("etl/rio/"), Layout::Partitioned));
+        let folder = "etl/rio/analytics/events/_data_timestamp_year=2026/_data_timestamp_month=11/_data_timestamp_day=25/";
+        assert_eq!(naming.data_file(&run, 3), format!("{folder}analytics_events_{START}-00000001_3.json.gz"));
+        assert_eq!(naming.manifest(&run), format!("{folder}analytics_events_2026-11-25T17:00:00Z.manifest"));
+        assert_eq!(naming.table_config(&run), format!("{folder}config_analytics_events_2026-11-25T17:00:00Z.yml"));
+        assert_eq!(naming.custom("mine.manifest"), "etl/rio/mine.manifest");
+    }
+}

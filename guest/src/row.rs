@@ -1,0 +1,139 @@
+//! What a row must be: one JSON object of at most 4 MiB. The check walks the row without
+//! building values, which is several times cheaper than parsing into a tree.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::Error;
+
+/// Redshift refuses JSON records over 4 MiB.
+pub const MAX_ROW_BYTES: usize = 4 * 1024 * 1024;
+
+/// Accepts `row` if it is exactly one JSON object, with optional whitespace around it.
+pub fn check(row: &[u8]) -> Result<(), Error> {
+    if row.len() > MAX_ROW_BYTES {
+        return Err(Error::RowTooLarge(row.len() as u64));
+    }
+    // serde_json skips over string contents without checking their UTF-8; Redshift needs it.
+    if let Err(e) = std::str::from_utf8(row) {
+        return Err(Error::InvalidJson {
+            message: "invalid UTF-8".into(),
+            offset: e.valid_up_to() as u64,
+        });
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(row);
+    JsonObject::deserialize(&mut deserializer)
+        .and_then(|_| deserializer.end())
+        .map_err(|e| invalid_json(row, &e))
+}
+
+fn invalid_json(row: &[u8], error: &serde_json::Error) -> Error {
+    // serde_json reports a 1-based line and a byte column; turn them into a byte offset.
+    let line_start: usize = row
+        .split_inclusive(|&b| b == b'\n')
+        .take(error.line().saturating_sub(1))
+        .map(<[u8]>::len)
+        .sum();
+    let offset = (line_start + error.column().saturating_sub(1)).min(row.len());
+    let message = error.to_string();
+    // Drop serde_json's " at line L column C": the offset says where, for the whole row.
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    };
+    Error::InvalidJson { message, offset: offset as u64 }
+}
+
+struct JsonObject;
+
+impl<'de> Deserialize<'de> for JsonObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = JsonObject;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(JsonObject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(row: &[u8]) -> (String, u64) {
+        match check(row) {
+            Err(Error::InvalidJson { message, offset }) => (message, offset),
+            other => panic!("expected InvalidJson for {:?}, got {other:?}", String::from_utf8_lossy(row)),
+        }
+    }
+
+    #[test]
+    fn objects_pass() {
+        check(br#"{"a":1,"b":[1,2,{"c":null}],"d":"\u00e9"}"#).unwrap();
+        check(b"  {}\t\r\n").unwrap();
+        check("{\"name\":\"Zoë 🚀\"}".as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn other_values_are_refused_with_the_reason() {
+        assert_eq!(refusal(b"[1,2]").0, "invalid type: sequence, expected a JSON object");
+        assert_eq!(refusal(br#""text""#).0, "invalid type: string \"text\", expected a JSON object");
+        assert_eq!(refusal(b"42").0, "invalid type: integer `42`, expected a JSON object");
+        assert_eq!(refusal(b"null").0, "invalid type: null, expected a JSON object");
+    }
+
+    #[test]
+    fn two_objects_are_refused_at_the_second() {
+        assert_eq!(refusal(br#"{"a":1} {"b":2}"#), ("trailing characters".into(), 8));
+    }
+
+    #[test]
+    fn truncated_json_points_at_the_end() {
+        let (message, offset) = refusal(br#"{"a":"#);
+        assert_eq!(message, "EOF while parsing a value");
+        assert_eq!(offset, 4);
+    }
+
+    #[test]
+    fn offsets_count_across_lines() {
+        let (_, offset) = refusal(b"{\n  \"a\": tru\n}");
+        assert_eq!(offset, 12);
+    }
+
+    #[test]
+    fn empty_and_blank_rows_are_refused() {
+        assert_eq!(refusal(b"").0, "EOF while parsing a value");
+        assert_eq!(refusal(b"   ").0, "EOF while parsing a value");
+    }
+
+    #[test]
+    fn invalid_utf8_and_control_characters() {
+        assert_eq!(refusal(b"{\"a\":\"\xff\"}"), ("invalid UTF-8".into(), 6));
+        assert!(refusal(b"{\"a\":\"\0\"}").0.starts_with("control character"));
+        assert_eq!(refusal(b"\0{}").1, 0);
+    }
+
+    #[test]
+    fn nesting_past_the_parser_limit() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(refusal(deep.as_bytes()).0, "recursion limit exceeded");
+    }
+
+    #[test]
+    fn rows_over_4_mib_are_too_large() {
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_ROW_BYTES));
+        assert_eq!(check(big.as_bytes()), Err(Error::RowTooLarge(big.len() as u64)));
+    }
+}

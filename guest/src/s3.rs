@@ -1,0 +1,204 @@
+//! S3 PUT requests: addressing, SigV4 signing, integrity headers, retries and error decoding (SPEC §5).
+
+use std::time::SystemTime;
+
+use aws_sigv4::http_request::{
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
+};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use base64::Engine as _;
+use md5::Md5;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use sha2::{Digest, Sha256};
+
+use crate::config::{invalid_options, parse_http_url, Addressing, Options};
+use crate::io::{Io, Request, Response};
+use crate::retry::{is_retryable_code, is_retryable_status, RetryPolicy};
+use crate::{Error, S3Failure};
+
+/// S3 signs each path segment URI-encoded once: everything but RFC 3986's unreserved characters.
+const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Where and as whom the pipe writes.
+pub struct S3 {
+    scheme: http::uri::Scheme,
+    /// `host[:port]` of the endpoint; the bucket is prepended for virtual-hosted addressing.
+    authority: String,
+    bucket: String,
+    addressing: Addressing,
+    region: String,
+    identity: Identity,
+    retry: RetryPolicy,
+}
+
+impl S3 {
+    pub fn new(options: &Options) -> Result<S3, Error> {
+        let endpoint = match &options.endpoint {
+            Some(endpoint) => endpoint.clone(),
+            None => format!("https://s3.{}.amazonaws.com", options.region()),
+        };
+        let (scheme, authority) = parse_endpoint(&endpoint)?;
+        let credentials = &options.credentials;
+        let identity = aws_credential_types::Credentials::new(
+            &credentials.access_key_id,
+            &credentials.secret_access_key,
+            credentials.session_token.clone(),
+            None,
+            "rio",
+        )
+        .into();
+        Ok(S3 {
+            scheme,
+            authority,
+            bucket: options.bucket.clone(),
+            addressing: options.addressing,
+            region: options.region().to_string(),
+            identity,
+            retry: options.retry(),
+        })
+    }
+
+    /// The object's address as a COPY manifest gives it.
+    pub fn url(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+
+    /// PUTs `body` at `key`, retrying what SPEC §5 says to retry; `retries` counts the extra attempts.
+    pub fn put(
+        &self,
+        io: &mut impl Io,
+        key: &str,
+        body: &[u8],
+        content_type: &str,
+        retries: &mut u64,
+    ) -> Result<(), Error> {
+        let content_md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
+        let payload_sha256 = hex::encode(Sha256::digest(body));
+        let mut attempt = 1;
+        loop {
+            let request = self.signed_put(key, body, content_type, &content_md5, &payload_sha256, io.now())?;
+            let (failure, retryable) = match io.send(&request) {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => s3_failure(&response, key, attempt),
+                Err(e) => {
+                    let failure = S3Failure {
+                        status: 0,
+                        code: e.code,
+                        message: e.message,
+                        request_id: String::new(),
+                        key: key.to_string(),
+                        attempts: attempt,
+                    };
+                    (failure, e.retryable)
+                }
+            };
+            if !retryable || attempt >= self.retry.max_attempts {
+                return Err(Error::S3(failure));
+            }
+            let pause = self.retry.backoff(attempt, io.random_u64());
+            io.sleep(pause);
+            attempt += 1;
+            *retries += 1;
+        }
+    }
+
+    fn signed_put<'a>(
+        &self,
+        key: &str,
+        body: &'a [u8],
+        content_type: &str,
+        content_md5: &str,
+        payload_sha256: &str,
+        now: SystemTime,
+    ) -> Result<Request<'a>, Error> {
+        let encoded_key = key.split('/').map(|segment| utf8_percent_encode(segment, KEY_SEGMENT).to_string()).collect::<Vec<_>>().join("/");
+        let uri = match self.addressing {
+            Addressing::Path => format!("{}://{}/{}/{encoded_key}", self.scheme, self.authority, self.bucket),
+            Addressing::VirtualHosted => format!("{}://{}.{}/{encoded_key}", self.scheme, self.bucket, self.authority),
+        };
+        let mut request = http::Request::put(&uri)
+            .header("content-type", content_type)
+            .header("content-length", body.len())
+            .header("content-md5", content_md5)
+            .body(body)
+            .map_err(|e| invalid_options(format!("key {key:?}: cannot form a request URL: {e}")))?;
+        let mut settings = SigningSettings::default();
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        let params = v4::SigningParams::builder()
+            .identity(&self.identity)
+            .region(&self.region)
+            .name("s3")
+            .time(now)
+            .settings(settings)
+            .build()
+            .expect("every signing parameter is set")
+            .into();
+        let headers = request.headers().iter().map(|(name, value)| {
+            (name.as_str(), value.to_str().expect("rio sets only ASCII header values"))
+        });
+        let signable = SignableRequest::new("PUT", &uri, headers, SignableBody::Precomputed(payload_sha256.into()))
+            .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?;
+        let (instructions, _signature) = sign(signable, &params)
+            .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?
+            .into_parts();
+        instructions.apply_to_request_http1x(&mut request);
+        Ok(request)
+    }
+}
+
+/// Decodes an S3 error answer and says whether it is worth another try.
+fn s3_failure(response: &Response, key: &str, attempt: u32) -> (S3Failure, bool) {
+    let body = String::from_utf8_lossy(response.body());
+    let status = response.status().as_u16();
+    let code = xml_element(&body, "Code").unwrap_or_else(|| {
+        response.status().canonical_reason().unwrap_or("UnknownError").replace(' ', "")
+    });
+    let request_id = xml_element(&body, "RequestId")
+        .or_else(|| response.headers().get("x-amz-request-id").and_then(|v| v.to_str().ok()).map(String::from))
+        .unwrap_or_default();
+    let retryable = is_retryable_status(status) || is_retryable_code(&code);
+    let failure = S3Failure {
+        status,
+        message: xml_element(&body, "Message").unwrap_or_default(),
+        code,
+        request_id,
+        key: key.to_string(),
+        attempts: attempt,
+    };
+    (failure, retryable)
+}
+
+/// The text of the first `<name>…</name>` in an S3 error document, unescaped.
+pub fn xml_element(document: &str, name: &str) -> Option<String> {
+    let start = document.find(&format!("<{name}>"))? + name.len() + 2;
+    let length = document[start..].find(&format!("</{name}>"))?;
+    let text = &document[start..start + length];
+    Some(
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// The endpoint's scheme and `host[:port]`, with the scheme's default port dropped as the Host
+/// header will carry it. An S3 endpoint has no path: the bucket and key make it.
+fn parse_endpoint(url: &str) -> Result<(http::uri::Scheme, String), Error> {
+    let uri = parse_http_url("endpoint", url)?;
+    if !matches!(uri.path_and_query().map(|p| p.as_str()), None | Some("/")) {
+        return Err(invalid_options(format!("endpoint {url:?}: must not have a path or query")));
+    }
+    let scheme = uri.scheme().cloned().expect("checked by parse_http_url");
+    let authority = uri.authority().expect("checked by parse_http_url");
+    let default_port = if scheme == http::uri::Scheme::HTTPS { 443 } else { 80 };
+    let authority = match authority.port_u16() {
+        Some(port) if port == default_port => authority.host().to_string(),
+        _ => authority.to_string(),
+    };
+    Ok((scheme, authority))
+}

@@ -1,0 +1,135 @@
+//! [`Io`] over the imported `wasi:http/outgoing-handler`, wasi clocks and wasi random.
+
+use std::time::{Duration, SystemTime};
+
+use wasi::http::outgoing_handler;
+use wasi::http::types::{ErrorCode, Fields, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasi::io::streams::{OutputStream, StreamError};
+
+use crate::io::{Io, Request, Response, TransportError};
+
+/// Error answers are short; a job endpoint's page could be long: read no more than this of it.
+const MAX_RESPONSE_BODY: usize = 64 * 1024;
+
+pub struct WasiHttp;
+
+impl Io for WasiHttp {
+    fn send(&mut self, request: &Request<'_>) -> Result<Response, TransportError> {
+        let outgoing = outgoing_request(request)?;
+        let body = outgoing.body().map_err(|()| internal("the request body was already taken"))?;
+        // Hand the request over before writing the body: the host buffers only so much of it.
+        let future = outgoing_handler::handle(outgoing, None).map_err(transport_error)?;
+        let stream = body.write().map_err(|()| internal("the body stream was already taken"))?;
+        // A failed write means the server already answered (or hung up): the outcome is in the response.
+        let _ = write_all(&stream, request.body());
+        drop(stream);
+        let _ = OutgoingBody::finish(body, None);
+        let incoming = loop {
+            match future.get() {
+                Some(outcome) => break outcome,
+                None => future.subscribe().block(),
+            }
+        };
+        let incoming = incoming
+            .map_err(|()| internal("the response was already taken"))?
+            .map_err(transport_error)?;
+        read_response(&incoming)
+    }
+
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    fn random_u64(&mut self) -> u64 {
+        wasi::random::random::get_random_u64()
+    }
+}
+
+fn outgoing_request(request: &Request<'_>) -> Result<OutgoingRequest, TransportError> {
+    let headers = Fields::new();
+    for (name, value) in request.headers() {
+        headers.append(name.as_str(), value.as_bytes()).map_err(|e| internal(&format!("header {name}: {e:?}")))?;
+    }
+    let outgoing = OutgoingRequest::new(headers);
+    let method = match request.method().as_str() {
+        "PUT" => Method::Put,
+        "POST" => Method::Post,
+        "GET" => Method::Get,
+        other => Method::Other(other.to_string()),
+    };
+    let uri = request.uri();
+    let scheme = match uri.scheme_str() {
+        Some("http") => Scheme::Http,
+        _ => Scheme::Https,
+    };
+    let accepted = outgoing.set_method(&method).is_ok()
+        && outgoing.set_scheme(Some(&scheme)).is_ok()
+        && outgoing.set_authority(uri.authority().map(|a| a.as_str())).is_ok()
+        && outgoing.set_path_with_query(uri.path_and_query().map(|p| p.as_str())).is_ok();
+    if !accepted {
+        return Err(internal(&format!("the host refused the request line for {uri}")));
+    }
+    Ok(outgoing)
+}
+
+fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
+    while !bytes.is_empty() {
+        let permitted = stream.check_write()? as usize;
+        if permitted == 0 {
+            stream.subscribe().block();
+            continue;
+        }
+        let (chunk, rest) = bytes.split_at(permitted.min(bytes.len()));
+        stream.write(chunk)?;
+        bytes = rest;
+    }
+    stream.blocking_flush()
+}
+
+fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError> {
+    let mut response = http::Response::builder().status(incoming.status());
+    for (name, value) in incoming.headers().entries() {
+        response = response.header(name, value);
+    }
+    let body = incoming.consume().map_err(|()| internal("the response body was already taken"))?;
+    let stream = body.stream().map_err(|()| internal("the response stream was already taken"))?;
+    let mut bytes = Vec::new();
+    while bytes.len() < MAX_RESPONSE_BODY {
+        match stream.blocking_read((MAX_RESPONSE_BODY - bytes.len()) as u64) {
+            Ok(chunk) => bytes.extend_from_slice(&chunk),
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(TransportError {
+                    code: "HttpResponseIncomplete".into(),
+                    message: e.to_debug_string(),
+                    retryable: true,
+                })
+            }
+        }
+    }
+    response.body(bytes).map_err(|e| internal(&format!("the response could not be read: {e}")))
+}
+
+fn transport_error(error: ErrorCode) -> TransportError {
+    let message = format!("{error:?}");
+    let code = message.split(['(', ' ', '{']).next().unwrap_or_default().to_string();
+    // Whatever the host refused it will refuse again; a network failure may pass.
+    let retryable = !matches!(
+        error,
+        ErrorCode::HttpRequestDenied
+            | ErrorCode::HttpRequestUriInvalid
+            | ErrorCode::HttpRequestMethodInvalid
+            | ErrorCode::HttpRequestUriTooLong
+            | ErrorCode::DestinationIpProhibited
+            | ErrorCode::TlsCertificateError
+    );
+    TransportError { code, message, retryable }
+}
+
+fn internal(message: &str) -> TransportError {
+    TransportError { code: "InternalError".into(), message: message.into(), retryable: false }
+}
