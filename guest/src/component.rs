@@ -30,7 +30,10 @@ impl Guest for Component {
 struct PipeResource(RefCell<Pipe<WasiHttp>>);
 
 impl PipeResource {
-    fn call<T>(&self, f: impl FnOnce(&mut Pipe<WasiHttp>) -> Result<T, crate::Error>) -> Result<T, wit::Error> {
+    fn call<T>(
+        &self,
+        f: impl FnOnce(&mut Pipe<WasiHttp>) -> Result<T, crate::Error>,
+    ) -> Result<T, wit::Error> {
         Ok(f(&mut self.0.borrow_mut())?)
     }
 }
@@ -46,11 +49,14 @@ impl GuestRedshiftIo for PipeResource {
     }
 
     fn pack_lines(&self, rows: Vec<u8>) -> Result<u64, wit::BatchError> {
-        self.0.borrow_mut().pack_lines(&rows).map_err(|e| wit::BatchError {
-            accepted: e.accepted,
-            line: e.line,
-            error: e.error.into(),
-        })
+        self.0
+            .borrow_mut()
+            .pack_lines(&rows)
+            .map_err(|e| wit::BatchError {
+                accepted: e.accepted,
+                line: e.line,
+                error: e.error.into(),
+            })
     }
 
     fn seal(&self) -> Result<(), wit::Error> {
@@ -120,7 +126,9 @@ impl From<crate::Error> for wit::Error {
         match error {
             E::InvalidOptions(m) => wit::Error::InvalidOptions(m),
             E::InvalidConfig(m) => wit::Error::InvalidConfig(m),
-            E::InvalidJson { message, offset } => wit::Error::InvalidJson(wit::JsonFailure { message, offset }),
+            E::InvalidJson { message, offset } => {
+                wit::Error::InvalidJson(wit::JsonFailure { message, offset })
+            }
             E::RowTooLarge(size) => wit::Error::RowTooLarge(size),
             E::PipeSealed => wit::Error::PipeSealed,
             E::PipeClosed => wit::Error::PipeClosed,
@@ -135,7 +143,10 @@ impl From<crate::Error> for wit::Error {
                 attempts: f.attempts,
             }),
             E::Http(m) => wit::Error::Http(m),
-            E::JobRejected(f) => wit::Error::JobRejected(wit::JobFailure { status: f.status, body: f.body }),
+            E::JobRejected(f) => wit::Error::JobRejected(wit::JobFailure {
+                status: f.status,
+                body: f.body,
+            }),
         }
     }
 }
@@ -232,7 +243,18 @@ macro_rules! same_cases {
     };
 }
 
-same_cases!(wit::ColumnType, config::ColumnType, Boolean, Float, Int, Bigint, Date, Timestamp, Text, Longtext);
+same_cases!(
+    wit::ColumnType,
+    config::ColumnType,
+    Boolean,
+    Float,
+    Int,
+    Bigint,
+    Date,
+    Timestamp,
+    Text,
+    Longtext
+);
 same_cases!(wit::Layout, config::Layout, Flat, Partitioned);
 same_cases!(wit::Addressing, config::Addressing, Path, VirtualHosted);
 same_cases!(wit::JobFormat, config::JobFormat, Argv, Json);

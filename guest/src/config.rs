@@ -86,7 +86,10 @@ impl DestinationConfig {
         for column in &self.columns {
             check_identifier(&format!("column {:?}", column.name), &column.name)?;
             if !names.insert(column.name.as_str()) {
-                return Err(invalid_config(format!("column {:?}: the name is used twice", column.name)));
+                return Err(invalid_config(format!(
+                    "column {:?}: the name is used twice",
+                    column.name
+                )));
             }
             if column.dist_key {
                 dist_keys.push(column.name.as_str());
@@ -110,11 +113,19 @@ impl DestinationConfig {
                 )));
             }
         }
-        let Some(time_column) = self.data_timestamp_column.as_deref().filter(|c| !c.is_empty()) else {
-            return Err(invalid_config("data timestamp column: required to send to the s3-to-redshift worker"));
+        let Some(time_column) = self
+            .data_timestamp_column
+            .as_deref()
+            .filter(|c| !c.is_empty())
+        else {
+            return Err(invalid_config(
+                "data timestamp column: required to send to the s3-to-redshift worker",
+            ));
         };
         match self.columns.iter().find(|c| c.name == time_column) {
-            None => Err(invalid_config(format!("data timestamp column {time_column:?}: no column has that name"))),
+            None => Err(invalid_config(format!(
+                "data timestamp column {time_column:?}: no column has that name"
+            ))),
             Some(c) if c.column_type != ColumnType::Timestamp => Err(invalid_config(format!(
                 "data timestamp column {time_column:?}: must be of type timestamp"
             ))),
@@ -135,7 +146,10 @@ fn check_identifier(what: &str, name: &str) -> Result<(), Error> {
         "is longer than Redshift's 127 bytes"
     } else if !name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
         "must start with a lowercase letter or _"
-    } else if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$') {
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+    {
         "may hold only lowercase letters, digits, _ and $"
     } else {
         return Ok(());
@@ -156,7 +170,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -203,7 +220,11 @@ pub struct Options {
 
 impl Options {
     /// Options with every optional field at its default.
-    pub fn new(destination: DestinationConfig, bucket: impl Into<String>, credentials: Credentials) -> Self {
+    pub fn new(
+        destination: DestinationConfig,
+        bucket: impl Into<String>,
+        credentials: Credentials,
+    ) -> Self {
         Options {
             destination,
             bucket: bucket.into(),
@@ -241,18 +262,29 @@ impl Options {
 
     /// The key prefix without surrounding slashes, or "" for none.
     pub fn key_prefix(&self) -> &str {
-        self.key_prefix.as_deref().unwrap_or("").trim_end_matches('/')
+        self.key_prefix
+            .as_deref()
+            .unwrap_or("")
+            .trim_end_matches('/')
     }
 
     /// Checks what can be checked without a network: endpoint URLs are checked where they are parsed.
     pub fn validate(&self) -> Result<(), Error> {
         self.destination.validate_names()?;
         check_bucket(&self.bucket)?;
-        if self.credentials.access_key_id.is_empty() || self.credentials.secret_access_key.is_empty() {
-            return Err(invalid_options("credentials: the access key id and the secret access key are both required"));
+        if self.credentials.access_key_id.is_empty()
+            || self.credentials.secret_access_key.is_empty()
+        {
+            return Err(invalid_options(
+                "credentials: the access key id and the secret access key are both required",
+            ));
         }
         let region = self.region();
-        if region.is_empty() || !region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(invalid_options(format!(
                 "region {region:?}: expected a region name such as us-east-1"
             )));
@@ -269,7 +301,8 @@ impl Options {
                 self.compression_level()
             )));
         }
-        check_key("key prefix", self.key_prefix.as_deref().unwrap_or(""), true).map_err(Error::InvalidOptions)?;
+        check_key("key prefix", self.key_prefix.as_deref().unwrap_or(""), true)
+            .map_err(Error::InvalidOptions)?;
         self.retry().validate()
     }
 }
@@ -286,7 +319,9 @@ pub(crate) fn parse_http_url(what: &str, url: &str) -> Result<http::Uri, Error> 
         return Err(refuse("needs http:// or https://"));
     }
     match uri.authority() {
-        Some(authority) if authority.as_str().contains('@') => Err(refuse("must not carry user info")),
+        Some(authority) if authority.as_str().contains('@') => {
+            Err(refuse("must not carry user info"))
+        }
         Some(authority) if !authority.host().is_empty() => Ok(uri),
         _ => Err(refuse("has no host")),
     }
@@ -296,7 +331,10 @@ pub(crate) fn parse_http_url(what: &str, url: &str) -> Result<http::Uri, Error> 
 fn check_bucket(bucket: &str) -> Result<(), Error> {
     let problem = if !(3..=63).contains(&bucket.len()) {
         "must be 3 to 63 characters long"
-    } else if !bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.') {
+    } else if !bucket
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
         "may hold only lowercase letters, digits, '.' and '-'"
     } else if !bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
         || !bucket.ends_with(|c: char| c.is_ascii_alphanumeric())
@@ -323,7 +361,10 @@ pub(crate) fn check_key(what: &str, key: &str, may_be_empty: bool) -> Result<(),
         "must not start with '/' (it is relative to the bucket)"
     } else if key.starts_with("s3://") {
         "must be a key, not an s3:// URL: the bucket comes from the options"
-    } else if key.split('/').any(|segment| segment == ".." || segment == ".") {
+    } else if key
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
         "must not hold '.' or '..' segments"
     } else if key.trim_end_matches('/').contains("//") {
         "must not hold empty segments ('//')"
@@ -355,7 +396,10 @@ mod tests {
         DestinationConfig {
             schema: "analytics".into(),
             table: "events".into(),
-            columns: vec![column("time", ColumnType::Timestamp), column("id", ColumnType::Text)],
+            columns: vec![
+                column("time", ColumnType::Timestamp),
+                column("id", ColumnType::Text),
+            ],
             data_timestamp_column: Some("time".into()),
         }
     }
@@ -378,23 +422,41 @@ mod tests {
 
     #[test]
     fn empty_schema_or_table() {
-        assert!(rejected(DestinationConfig { schema: "".into(), ..config() }).starts_with("schema: \"\""));
-        assert!(rejected(DestinationConfig { table: "".into(), ..config() }).starts_with("table: \"\""));
+        assert!(rejected(DestinationConfig {
+            schema: "".into(),
+            ..config()
+        })
+        .starts_with("schema: \"\""));
+        assert!(rejected(DestinationConfig {
+            table: "".into(),
+            ..config()
+        })
+        .starts_with("table: \"\""));
     }
 
     #[test]
     fn names_must_be_lowercase_identifiers() {
         assert_eq!(
-            rejected(DestinationConfig { table: "Events".into(), ..config() }),
+            rejected(DestinationConfig {
+                table: "Events".into(),
+                ..config()
+            }),
             "table: \"Events\" must start with a lowercase letter or _"
         );
         let mut c = config();
         c.columns[1].name = "userId".into();
-        assert_eq!(rejected(c), "column \"userId\": \"userId\" may hold only lowercase letters, digits, _ and $");
+        assert_eq!(
+            rejected(c),
+            "column \"userId\": \"userId\" may hold only lowercase letters, digits, _ and $"
+        );
         let mut c = config();
         c.columns[1].name = "9lives".into();
         assert!(rejected(c).contains("must start with a lowercase letter"));
-        assert!(rejected(DestinationConfig { schema: "a".repeat(128), ..config() }).contains("127 bytes"));
+        assert!(rejected(DestinationConfig {
+            schema: "a".repeat(128),
+            ..config()
+        })
+        .contains("127 bytes"));
     }
 
     #[test]
@@ -425,16 +487,36 @@ mod tests {
 
     #[test]
     fn data_timestamp_column_must_exist_and_be_a_timestamp() {
-        assert!(rejected(DestinationConfig { data_timestamp_column: None, ..config() }).contains("required"));
-        let missing = DestinationConfig { data_timestamp_column: Some("ts".into()), ..config() };
-        assert_eq!(rejected(missing), "data timestamp column \"ts\": no column has that name");
-        let wrong_type = DestinationConfig { data_timestamp_column: Some("id".into()), ..config() };
-        assert_eq!(rejected(wrong_type), "data timestamp column \"id\": must be of type timestamp");
+        assert!(rejected(DestinationConfig {
+            data_timestamp_column: None,
+            ..config()
+        })
+        .contains("required"));
+        let missing = DestinationConfig {
+            data_timestamp_column: Some("ts".into()),
+            ..config()
+        };
+        assert_eq!(
+            rejected(missing),
+            "data timestamp column \"ts\": no column has that name"
+        );
+        let wrong_type = DestinationConfig {
+            data_timestamp_column: Some("id".into()),
+            ..config()
+        };
+        assert_eq!(
+            rejected(wrong_type),
+            "data timestamp column \"id\": must be of type timestamp"
+        );
     }
 
     #[test]
     fn columns_are_required() {
-        assert!(rejected(DestinationConfig { columns: vec![], ..config() }).starts_with("columns:"));
+        assert!(rejected(DestinationConfig {
+            columns: vec![],
+            ..config()
+        })
+        .starts_with("columns:"));
     }
 
     #[test]
@@ -444,7 +526,11 @@ mod tests {
     }
 
     fn options() -> Options {
-        let credentials = Credentials { access_key_id: "AK".into(), secret_access_key: "SK".into(), session_token: None };
+        let credentials = Credentials {
+            access_key_id: "AK".into(),
+            secret_access_key: "SK".into(),
+            session_token: None,
+        };
         Options::new(config(), "my-bucket", credentials)
     }
 
@@ -458,15 +544,51 @@ mod tests {
     #[test]
     fn option_checks() {
         assert_eq!(options().validate(), Ok(()));
-        assert!(refused(Options { bucket: "".into(), ..options() }).contains("3 to 63"));
-        assert!(refused(Options { bucket: "My_Bucket".into(), ..options() }).contains("lowercase"));
-        assert!(refused(Options { bucket: "192.168.1.1".into(), ..options() }).contains("IP address"));
-        assert!(refused(Options { region: Some("US East".into()), ..options() }).contains("region"));
-        assert!(refused(Options { buffer_size: Some(0), ..options() }).contains("buffer size 0"));
-        assert!(refused(Options { buffer_size: Some(1 << 40), ..options() }).contains("buffer size"));
-        assert!(refused(Options { compression_level: Some(10), ..options() }).contains("compression level 10"));
-        assert!(refused(Options { key_prefix: Some("/abs".into()), ..options() }).contains("must not start with '/'"));
-        assert!(refused(Options { key_prefix: Some("a/../b".into()), ..options() }).contains("'..'"));
+        assert!(refused(Options {
+            bucket: "".into(),
+            ..options()
+        })
+        .contains("3 to 63"));
+        assert!(refused(Options {
+            bucket: "My_Bucket".into(),
+            ..options()
+        })
+        .contains("lowercase"));
+        assert!(refused(Options {
+            bucket: "192.168.1.1".into(),
+            ..options()
+        })
+        .contains("IP address"));
+        assert!(refused(Options {
+            region: Some("US East".into()),
+            ..options()
+        })
+        .contains("region"));
+        assert!(refused(Options {
+            buffer_size: Some(0),
+            ..options()
+        })
+        .contains("buffer size 0"));
+        assert!(refused(Options {
+            buffer_size: Some(1 << 40),
+            ..options()
+        })
+        .contains("buffer size"));
+        assert!(refused(Options {
+            compression_level: Some(10),
+            ..options()
+        })
+        .contains("compression level 10"));
+        assert!(refused(Options {
+            key_prefix: Some("/abs".into()),
+            ..options()
+        })
+        .contains("must not start with '/'"));
+        assert!(refused(Options {
+            key_prefix: Some("a/../b".into()),
+            ..options()
+        })
+        .contains("'..'"));
         let mut no_secret = options();
         no_secret.credentials.secret_access_key.clear();
         assert!(refused(no_secret).contains("credentials"));
@@ -474,7 +596,14 @@ mod tests {
 
     #[test]
     fn key_prefix_loses_its_trailing_slash() {
-        assert_eq!(Options { key_prefix: Some("loads/2026/".into()), ..options() }.key_prefix(), "loads/2026");
+        assert_eq!(
+            Options {
+                key_prefix: Some("loads/2026/".into()),
+                ..options()
+            }
+            .key_prefix(),
+            "loads/2026"
+        );
     }
 
     #[test]

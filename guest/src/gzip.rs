@@ -1,6 +1,8 @@
 //! A gzip member (RFC 1952) written as rows arrive, so memory holds compressed bytes, not raw rows.
 
-use miniz_oxide::deflate::core::{compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
+use miniz_oxide::deflate::core::{
+    compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
+};
 
 /// Fixed header: deflate, no name, no mtime (so equal input gives equal bytes), unknown OS.
 const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
@@ -67,17 +69,27 @@ impl GzipWriter {
                 let grown = (self.output.len() * 2).max(self.written + MIN_SPARE);
                 self.output.resize(grown, 0);
             }
-            let (status, consumed, produced) =
-                compress(&mut self.compressor, input, &mut self.output[self.written..], flush);
+            let (status, consumed, produced) = compress(
+                &mut self.compressor,
+                input,
+                &mut self.output[self.written..],
+                flush,
+            );
             self.written += produced;
             input = &input[consumed..];
             let output_full = self.written == self.output.len();
             match status {
                 TDEFLStatus::Done => return,
-                TDEFLStatus::Okay if input.is_empty() && !output_full && flush == TDEFLFlush::None => return,
+                TDEFLStatus::Okay
+                    if input.is_empty() && !output_full && flush == TDEFLFlush::None =>
+                {
+                    return
+                }
                 TDEFLStatus::Okay => {}
                 // Only reachable through misuse of the compressor's API, which this type prevents.
-                TDEFLStatus::BadParam | TDEFLStatus::PutBufFailed => unreachable!("deflate refused its input: {status:?}"),
+                TDEFLStatus::BadParam | TDEFLStatus::PutBufFailed => {
+                    unreachable!("deflate refused its input: {status:?}")
+                }
             }
         }
     }
@@ -94,8 +106,14 @@ mod tests {
         let body = &member[10..member.len() - 8];
         let raw = decompress_to_vec(body).expect("valid deflate stream");
         let trailer = &member[member.len() - 8..];
-        assert_eq!(u32::from_le_bytes(trailer[..4].try_into().unwrap()), crc32fast::hash(&raw));
-        assert_eq!(u32::from_le_bytes(trailer[4..].try_into().unwrap()), raw.len() as u32);
+        assert_eq!(
+            u32::from_le_bytes(trailer[..4].try_into().unwrap()),
+            crc32fast::hash(&raw)
+        );
+        assert_eq!(
+            u32::from_le_bytes(trailer[4..].try_into().unwrap()),
+            raw.len() as u32
+        );
         raw
     }
 
@@ -103,7 +121,9 @@ mod tests {
     fn round_trip_at_every_level() {
         let mut input = Vec::new();
         for i in 0..20_000 {
-            input.extend_from_slice(format!("{{\"id\":{i},\"name\":\"row {}\"}}\n", i * 7919 % 1000).as_bytes());
+            input.extend_from_slice(
+                format!("{{\"id\":{i},\"name\":\"row {}\"}}\n", i * 7919 % 1000).as_bytes(),
+            );
         }
         for level in 0..=9 {
             let mut writer = GzipWriter::new(level);

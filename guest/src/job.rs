@@ -21,7 +21,10 @@ impl Job<'_> {
     pub fn render(&self, format: JobFormat) -> (Vec<u8>, &'static str) {
         match format {
             JobFormat::Argv => (self.argv().into_bytes(), "text/plain"),
-            JobFormat::Json => (serde_json::to_vec(self).expect("a job always serializes"), "application/json"),
+            JobFormat::Json => (
+                serde_json::to_vec(self).expect("a job always serializes"),
+                "application/json",
+            ),
         }
     }
 
@@ -31,7 +34,11 @@ impl Job<'_> {
             "--bucket {} --schema {} --tables {} --date {}",
             self.bucket, self.schema, self.tables, self.date
         );
-        for (flag, on) in [(" --gzip", self.gzip), (" --truncate", self.truncate), (" --force", self.force)] {
+        for (flag, on) in [
+            (" --gzip", self.gzip),
+            (" --truncate", self.truncate),
+            (" --force", self.force),
+        ] {
             if on {
                 argv.push_str(flag);
             }

@@ -4,6 +4,8 @@
 
 pub mod config;
 pub mod error;
+#[cfg(test)]
+mod fake_io;
 pub mod gzip;
 pub mod io;
 pub mod job;
@@ -20,7 +22,9 @@ mod component;
 #[cfg(target_arch = "wasm32")]
 mod wasi_http;
 
-pub use config::{Addressing, Column, ColumnType, Credentials, DestinationConfig, JobFormat, Layout, Options};
+pub use config::{
+    Addressing, Column, ColumnType, Credentials, DestinationConfig, JobFormat, Layout, Options,
+};
 pub use error::{BatchError, Error, JobFailure, S3Failure};
 pub use io::{Io, TransportError};
 pub use pipe::{FileEntry, Pipe, PipeState, Stats};

@@ -25,7 +25,13 @@ struct Meta {
 pub fn render(files: &[FileEntry]) -> Vec<u8> {
     let entries = files
         .iter()
-        .map(|file| Entry { url: &file.url, mandatory: true, meta: Meta { content_length: file.content_length } })
+        .map(|file| Entry {
+            url: &file.url,
+            mandatory: true,
+            meta: Meta {
+                content_length: file.content_length,
+            },
+        })
         .collect();
     serde_json::to_vec(&Manifest { entries }).expect("a manifest always serializes")
 }
@@ -35,12 +41,21 @@ mod tests {
     use super::*;
 
     fn file(key: &str, content_length: u64) -> FileEntry {
-        FileEntry { key: key.into(), url: format!("s3://bucket/{key}"), rows: 1, raw_bytes: 10, content_length }
+        FileEntry {
+            key: key.into(),
+            url: format!("s3://bucket/{key}"),
+            rows: 1,
+            raw_bytes: 10,
+            content_length,
+        }
     }
 
     #[test]
     fn exact_bytes() {
-        let files = [file("a_0.json.gz", 12345), file("dir/a b:c+d=é_1.json.gz", 7)];
+        let files = [
+            file("a_0.json.gz", 12345),
+            file("dir/a b:c+d=é_1.json.gz", 7),
+        ];
         assert_eq!(
             String::from_utf8(render(&files)).unwrap(),
             concat!(

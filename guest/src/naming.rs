@@ -18,7 +18,10 @@ pub struct Run {
 impl Run {
     pub fn start(now: SystemTime, random: u64) -> Run {
         let seconds = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        Run { id: format!("{seconds}-{:08x}", random as u32), data_date: DataDate::from(now) }
+        Run {
+            id: format!("{seconds}-{:08x}", random as u32),
+            data_date: DataDate::from(now),
+        }
     }
 }
 
@@ -34,13 +37,22 @@ pub struct DataDate {
 impl From<SystemTime> for DataDate {
     fn from(time: SystemTime) -> Self {
         let utc = OffsetDateTime::from(time);
-        DataDate { year: utc.year(), month: utc.month().into(), day: utc.day(), hour: utc.hour() }
+        DataDate {
+            year: utc.year(),
+            month: utc.month().into(),
+            day: utc.day(),
+            hour: utc.hour(),
+        }
     }
 }
 
 impl fmt::Display for DataDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}T{:02}:00:00Z", self.year, self.month, self.day, self.hour)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:00:00Z",
+            self.year, self.month, self.day, self.hour
+        )
     }
 }
 
@@ -69,15 +81,33 @@ impl Naming {
     }
 
     pub fn data_file(&self, run: &Run, n: u64) -> String {
-        format!("{}{}_{}_{}_{n}.json.gz", self.folder(run), self.schema, self.table, run.id)
+        format!(
+            "{}{}_{}_{}_{n}.json.gz",
+            self.folder(run),
+            self.schema,
+            self.table,
+            run.id
+        )
     }
 
     pub fn manifest(&self, run: &Run) -> String {
-        format!("{}{}_{}_{}.manifest", self.folder(run), self.schema, self.table, run.data_date)
+        format!(
+            "{}{}_{}_{}.manifest",
+            self.folder(run),
+            self.schema,
+            self.table,
+            run.data_date
+        )
     }
 
     pub fn table_config(&self, run: &Run) -> String {
-        format!("{}config_{}_{}_{}.yml", self.folder(run), self.schema, self.table, run.data_date)
+        format!(
+            "{}config_{}_{}_{}.yml",
+            self.folder(run),
+            self.schema,
+            self.table,
+            run.data_date
+        )
     }
 
     /// A key the user chose: under the key prefix, never moved by the layout.
@@ -89,7 +119,9 @@ impl Naming {
         match self.layout {
             Layout::Flat => self.prefix.clone(),
             Layout::Partitioned => {
-                let DataDate { year, month, day, .. } = run.data_date;
+                let DataDate {
+                    year, month, day, ..
+                } = run.data_date;
                 format!(
                     "{}{}/{}/_data_timestamp_year={year:04}/_data_timestamp_month={month:02}/_data_timestamp_day={day:02}/",
                     self.prefix, self.schema, self.table
@@ -113,28 +145,58 @@ pub(crate) mod tests {
     }
 
     fn options(prefix: Option<&str>, layout: Layout) -> Options {
-        let destination = DestinationConfig { schema: "analytics".into(), table: "events".into(), ..Default::default() };
-        let credentials = Credentials { access_key_id: "AK".into(), secret_access_key: "SK".into(), session_token: None };
-        Options { key_prefix: prefix.map(Into::into), layout, ..Options::new(destination, "bucket", credentials) }
+        let destination = DestinationConfig {
+            schema: "analytics".into(),
+            table: "events".into(),
+            ..Default::default()
+        };
+        let credentials = Credentials {
+            access_key_id: "AK".into(),
+            secret_access_key: "SK".into(),
+            session_token: None,
+        };
+        Options {
+            key_prefix: prefix.map(Into::into),
+            layout,
+            ..Options::new(destination, "bucket", credentials)
+        }
     }
 
     #[test]
     fn run_ids_and_data_dates() {
-        let run = Run::start(start_time() + Duration::from_millis(999), 0x1234_5678_9abc_def0);
+        let run = Run::start(
+            start_time() + Duration::from_millis(999),
+            0x1234_5678_9abc_def0,
+        );
         assert_eq!(run.id, format!("{START}-9abcdef0"));
         assert_eq!(run.data_date.to_string(), "2026-11-25T17:00:00Z");
         assert_eq!(Run::start(start_time(), 7).id, format!("{START}-00000007"));
-        assert_eq!(DataDate::from(UNIX_EPOCH).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            DataDate::from(UNIX_EPOCH).to_string(),
+            "1970-01-01T00:00:00Z"
+        );
     }
 
     #[test]
     fn flat_keys() {
         let run = Run::start(start_time(), 0xabcdef01);
         let naming = Naming::new(&options(None, Layout::Flat));
-        assert_eq!(naming.data_file(&run, 0), format!("analytics_events_{START}-abcdef01_0.json.gz"));
-        assert_eq!(naming.manifest(&run), "analytics_events_2026-11-25T17:00:00Z.manifest");
-        assert_eq!(naming.table_config(&run), "config_analytics_events_2026-11-25T17:00:00Z.yml");
-        assert_eq!(naming.custom("loads/today.manifest"), "loads/today.manifest");
+        assert_eq!(
+            naming.data_file(&run, 0),
+            format!("analytics_events_{START}-abcdef01_0.json.gz")
+        );
+        assert_eq!(
+            naming.manifest(&run),
+            "analytics_events_2026-11-25T17:00:00Z.manifest"
+        );
+        assert_eq!(
+            naming.table_config(&run),
+            "config_analytics_events_2026-11-25T17:00:00Z.yml"
+        );
+        assert_eq!(
+            naming.custom("loads/today.manifest"),
+            "loads/today.manifest"
+        );
     }
 
     #[test]
@@ -142,9 +204,18 @@ pub(crate) mod tests {
         let run = Run::start(start_time(), 1);
         let naming = Naming::new(&options(Some("etl/rio/"), Layout::Partitioned));
         let folder = "etl/rio/analytics/events/_data_timestamp_year=2026/_data_timestamp_month=11/_data_timestamp_day=25/";
-        assert_eq!(naming.data_file(&run, 3), format!("{folder}analytics_events_{START}-00000001_3.json.gz"));
-        assert_eq!(naming.manifest(&run), format!("{folder}analytics_events_2026-11-25T17:00:00Z.manifest"));
-        assert_eq!(naming.table_config(&run), format!("{folder}config_analytics_events_2026-11-25T17:00:00Z.yml"));
+        assert_eq!(
+            naming.data_file(&run, 3),
+            format!("{folder}analytics_events_{START}-00000001_3.json.gz")
+        );
+        assert_eq!(
+            naming.manifest(&run),
+            format!("{folder}analytics_events_2026-11-25T17:00:00Z.manifest")
+        );
+        assert_eq!(
+            naming.table_config(&run),
+            format!("{folder}config_analytics_events_2026-11-25T17:00:00Z.yml")
+        );
         assert_eq!(naming.custom("mine.manifest"), "etl/rio/mine.manifest");
     }
 }

@@ -15,7 +15,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(20) }
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(20),
+        }
     }
 }
 
@@ -28,7 +32,9 @@ impl RetryPolicy {
             )));
         }
         if self.base_delay > self.max_delay {
-            return Err(invalid_options("retry: the base delay must not exceed the maximum delay"));
+            return Err(invalid_options(
+                "retry: the base delay must not exceed the maximum delay",
+            ));
         }
         Ok(())
     }
@@ -80,14 +86,26 @@ mod tests {
         for status in [400, 403, 404, 409, 411, 501] {
             assert!(!is_retryable_status(status));
         }
-        assert!(is_retryable_code("RequestTimeout") && is_retryable_code("SlowDown") && is_retryable_code("InternalError"));
+        assert!(
+            is_retryable_code("RequestTimeout")
+                && is_retryable_code("SlowDown")
+                && is_retryable_code("InternalError")
+        );
         assert!(!is_retryable_code("AccessDenied") && !is_retryable_code("SignatureDoesNotMatch"));
     }
 
     #[test]
     fn limits_are_checked() {
-        assert!(RetryPolicy { max_attempts: 0, ..Default::default() }.validate().is_err());
-        let inverted = RetryPolicy { base_delay: Duration::from_secs(30), ..Default::default() };
+        assert!(RetryPolicy {
+            max_attempts: 0,
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
+        let inverted = RetryPolicy {
+            base_delay: Duration::from_secs(30),
+            ..Default::default()
+        };
         assert!(inverted.validate().is_err());
     }
 }

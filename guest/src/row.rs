@@ -35,14 +35,20 @@ fn invalid_json(row: &[u8], error: &serde_json::Error) -> Error {
         .take(error.line().saturating_sub(1))
         .map(<[u8]>::len)
         .sum();
-    let offset = (line_start + error.column().saturating_sub(1)).min(row.len());
+    // Column 0 is the newline that ended the line before.
+    let offset = (line_start + error.column())
+        .saturating_sub(1)
+        .min(row.len());
     let message = error.to_string();
     // Drop serde_json's " at line L column C": the offset says where, for the whole row.
     let message = match message.rfind(" at line ") {
         Some(at) => message[..at].to_string(),
         None => message,
     };
-    Error::InvalidJson { message, offset: offset as u64 }
+    Error::InvalidJson {
+        message,
+        offset: offset as u64,
+    }
 }
 
 struct JsonObject;
@@ -75,7 +81,10 @@ mod tests {
     fn refusal(row: &[u8]) -> (String, u64) {
         match check(row) {
             Err(Error::InvalidJson { message, offset }) => (message, offset),
-            other => panic!("expected InvalidJson for {:?}, got {other:?}", String::from_utf8_lossy(row)),
+            other => panic!(
+                "expected InvalidJson for {:?}, got {other:?}",
+                String::from_utf8_lossy(row)
+            ),
         }
     }
 
@@ -88,15 +97,30 @@ mod tests {
 
     #[test]
     fn other_values_are_refused_with_the_reason() {
-        assert_eq!(refusal(b"[1,2]").0, "invalid type: sequence, expected a JSON object");
-        assert_eq!(refusal(br#""text""#).0, "invalid type: string \"text\", expected a JSON object");
-        assert_eq!(refusal(b"42").0, "invalid type: integer `42`, expected a JSON object");
-        assert_eq!(refusal(b"null").0, "invalid type: null, expected a JSON object");
+        assert_eq!(
+            refusal(b"[1,2]").0,
+            "invalid type: sequence, expected a JSON object"
+        );
+        assert_eq!(
+            refusal(br#""text""#).0,
+            "invalid type: string \"text\", expected a JSON object"
+        );
+        assert_eq!(
+            refusal(b"42").0,
+            "invalid type: integer `42`, expected a JSON object"
+        );
+        assert_eq!(
+            refusal(b"null").0,
+            "invalid type: null, expected a JSON object"
+        );
     }
 
     #[test]
     fn two_objects_are_refused_at_the_second() {
-        assert_eq!(refusal(br#"{"a":1} {"b":2}"#), ("trailing characters".into(), 8));
+        assert_eq!(
+            refusal(br#"{"a":1} {"b":2}"#),
+            ("trailing characters".into(), 8)
+        );
     }
 
     #[test]
@@ -121,19 +145,27 @@ mod tests {
     #[test]
     fn invalid_utf8_and_control_characters() {
         assert_eq!(refusal(b"{\"a\":\"\xff\"}"), ("invalid UTF-8".into(), 6));
-        assert!(refusal(b"{\"a\":\"\0\"}").0.starts_with("control character"));
+        assert!(refusal(b"{\"a\":\"\0\"}")
+            .0
+            .starts_with("control character"));
         assert_eq!(refusal(b"\0{}").1, 0);
     }
 
     #[test]
-    fn nesting_past_the_parser_limit() {
-        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
-        assert_eq!(refusal(deep.as_bytes()).0, "recursion limit exceeded");
+    fn deep_nesting_is_walked_without_recursion() {
+        let depth = 1_000_000;
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+        check(deep.as_bytes()).unwrap();
+        let unbalanced = format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth - 1));
+        assert_eq!(refusal(unbalanced.as_bytes()).0, "expected `,` or `]`");
     }
 
     #[test]
     fn rows_over_4_mib_are_too_large() {
         let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_ROW_BYTES));
-        assert_eq!(check(big.as_bytes()), Err(Error::RowTooLarge(big.len() as u64)));
+        assert_eq!(
+            check(big.as_bytes()),
+            Err(Error::RowTooLarge(big.len() as u64))
+        );
     }
 }

@@ -19,7 +19,11 @@ use crate::retry::{is_retryable_code, is_retryable_status, RetryPolicy};
 use crate::{Error, S3Failure};
 
 /// S3 signs each path segment URI-encoded once: everything but RFC 3986's unreserved characters.
-const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Where and as whom the pipe writes.
 pub struct S3 {
@@ -78,7 +82,14 @@ impl S3 {
         let payload_sha256 = hex::encode(Sha256::digest(body));
         let mut attempt = 1;
         loop {
-            let request = self.signed_put(key, body, content_type, &content_md5, &payload_sha256, io.now())?;
+            let request = self.signed_put(
+                key,
+                body,
+                content_type,
+                &content_md5,
+                &payload_sha256,
+                io.now(),
+            )?;
             let (failure, retryable) = match io.send(&request) {
                 Ok(response) if response.status().is_success() => return Ok(()),
                 Ok(response) => s3_failure(&response, key, attempt),
@@ -113,10 +124,20 @@ impl S3 {
         payload_sha256: &str,
         now: SystemTime,
     ) -> Result<Request<'a>, Error> {
-        let encoded_key = key.split('/').map(|segment| utf8_percent_encode(segment, KEY_SEGMENT).to_string()).collect::<Vec<_>>().join("/");
+        let encoded_key = key
+            .split('/')
+            .map(|segment| utf8_percent_encode(segment, KEY_SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/");
         let uri = match self.addressing {
-            Addressing::Path => format!("{}://{}/{}/{encoded_key}", self.scheme, self.authority, self.bucket),
-            Addressing::VirtualHosted => format!("{}://{}.{}/{encoded_key}", self.scheme, self.bucket, self.authority),
+            Addressing::Path => format!(
+                "{}://{}/{}/{encoded_key}",
+                self.scheme, self.authority, self.bucket
+            ),
+            Addressing::VirtualHosted => format!(
+                "{}://{}.{}/{encoded_key}",
+                self.scheme, self.bucket, self.authority
+            ),
         };
         let mut request = http::Request::put(&uri)
             .header("content-type", content_type)
@@ -138,10 +159,18 @@ impl S3 {
             .expect("every signing parameter is set")
             .into();
         let headers = request.headers().iter().map(|(name, value)| {
-            (name.as_str(), value.to_str().expect("rio sets only ASCII header values"))
+            (
+                name.as_str(),
+                value.to_str().expect("rio sets only ASCII header values"),
+            )
         });
-        let signable = SignableRequest::new("PUT", &uri, headers, SignableBody::Precomputed(payload_sha256.into()))
-            .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?;
+        let signable = SignableRequest::new(
+            "PUT",
+            &uri,
+            headers,
+            SignableBody::Precomputed(payload_sha256.into()),
+        )
+        .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?;
         let (instructions, _signature) = sign(signable, &params)
             .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?
             .into_parts();
@@ -155,10 +184,20 @@ fn s3_failure(response: &Response, key: &str, attempt: u32) -> (S3Failure, bool)
     let body = String::from_utf8_lossy(response.body());
     let status = response.status().as_u16();
     let code = xml_element(&body, "Code").unwrap_or_else(|| {
-        response.status().canonical_reason().unwrap_or("UnknownError").replace(' ', "")
+        response
+            .status()
+            .canonical_reason()
+            .unwrap_or("UnknownError")
+            .replace(' ', "")
     });
     let request_id = xml_element(&body, "RequestId")
-        .or_else(|| response.headers().get("x-amz-request-id").and_then(|v| v.to_str().ok()).map(String::from))
+        .or_else(|| {
+            response
+                .headers()
+                .get("x-amz-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        })
         .unwrap_or_default();
     let retryable = is_retryable_status(status) || is_retryable_code(&code);
     let failure = S3Failure {
@@ -191,11 +230,17 @@ pub fn xml_element(document: &str, name: &str) -> Option<String> {
 fn parse_endpoint(url: &str) -> Result<(http::uri::Scheme, String), Error> {
     let uri = parse_http_url("endpoint", url)?;
     if !matches!(uri.path_and_query().map(|p| p.as_str()), None | Some("/")) {
-        return Err(invalid_options(format!("endpoint {url:?}: must not have a path or query")));
+        return Err(invalid_options(format!(
+            "endpoint {url:?}: must not have a path or query"
+        )));
     }
     let scheme = uri.scheme().cloned().expect("checked by parse_http_url");
     let authority = uri.authority().expect("checked by parse_http_url");
-    let default_port = if scheme == http::uri::Scheme::HTTPS { 443 } else { 80 };
+    let default_port = if scheme == http::uri::Scheme::HTTPS {
+        443
+    } else {
+        80
+    };
     let authority = match authority.port_u16() {
         Some(port) if port == default_port => authority.host().to_string(),
         _ => authority.to_string(),

@@ -67,10 +67,19 @@ pub fn render(config: &DestinationConfig) -> Vec<u8> {
             sortord: c.sort_ord,
         })
         .collect();
-    let meta = Meta { datadatecolumn: config.data_timestamp_column.clone(), schema: config.schema.clone() };
-    let table = Table { dest: config.table.clone(), columns, meta };
+    let meta = Meta {
+        datadatecolumn: config.data_timestamp_column.clone(),
+        schema: config.schema.clone(),
+    };
+    let table = Table {
+        dest: config.table.clone(),
+        columns,
+        meta,
+    };
     let document = BTreeMap::from([(config.table.as_str(), table)]);
-    serde_yaml_ng::to_string(&document).expect("a table config always serializes").into_bytes()
+    serde_yaml_ng::to_string(&document)
+        .expect("a table config always serializes")
+        .into_bytes()
 }
 
 /// Reads a table config written as YAML or JSON. The result still needs `validate`.
@@ -82,7 +91,9 @@ pub fn parse(text: &str) -> Result<DestinationConfig, Error> {
     };
     let mut tables = document.into_iter();
     let (Some((name, table)), None) = (tables.next(), tables.next()) else {
-        return Err(Error::InvalidConfig("a table config holds exactly one table, as its only top-level key".into()));
+        return Err(Error::InvalidConfig(
+            "a table config holds exactly one table, as its only top-level key".into(),
+        ));
     };
     if table.dest != name {
         return Err(Error::InvalidConfig(format!(
@@ -146,7 +157,9 @@ events:
         original.columns[1].not_null = true;
         original.columns[1].primary_key = true;
         let text = String::from_utf8(render(&original)).unwrap();
-        assert!(text.contains("    defaultval: none\n    notnull: true\n    primarykey: true\n    distkey: true\n"));
+        assert!(text.contains(
+            "    defaultval: none\n    notnull: true\n    primarykey: true\n    distkey: true\n"
+        ));
         assert_eq!(parse(&text).unwrap(), original);
     }
 
@@ -160,9 +173,9 @@ events:
     #[test]
     fn values_that_look_like_other_types_stay_strings() {
         let mut c = config();
-        c.columns[1].default_val = Some("yes".into());
+        c.columns[1].default_val = Some("true".into());
         let text = String::from_utf8(render(&c)).unwrap();
-        assert!(text.contains("defaultval: 'yes'"), "{text}");
+        assert!(text.contains("defaultval: 'true'"), "{text}");
         assert_eq!(parse(&text).unwrap(), c);
     }
 
@@ -187,6 +200,9 @@ events:
         assert!(refusal("{}").contains("exactly one table"));
         let two = format!("{SPEC_EXAMPLE}{}", SPEC_EXAMPLE.replace("events", "other"));
         assert!(refusal(&two).contains("exactly one table"));
-        assert!(refusal(&SPEC_EXAMPLE.replace("  dest: events", "  dest: evts")).contains("must repeat"));
+        assert!(
+            refusal(&SPEC_EXAMPLE.replace("  dest: events", "  dest: evts"))
+                .contains("must repeat")
+        );
     }
 }

@@ -3,7 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use wasi::http::outgoing_handler;
-use wasi::http::types::{ErrorCode, Fields, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasi::http::types::{
+    ErrorCode, Fields, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme,
+};
 use wasi::io::streams::{OutputStream, StreamError};
 
 use crate::io::{Io, Request, Response, TransportError};
@@ -16,10 +18,14 @@ pub struct WasiHttp;
 impl Io for WasiHttp {
     fn send(&mut self, request: &Request<'_>) -> Result<Response, TransportError> {
         let outgoing = outgoing_request(request)?;
-        let body = outgoing.body().map_err(|()| internal("the request body was already taken"))?;
+        let body = outgoing
+            .body()
+            .map_err(|()| internal("the request body was already taken"))?;
         // Hand the request over before writing the body: the host buffers only so much of it.
         let future = outgoing_handler::handle(outgoing, None).map_err(transport_error)?;
-        let stream = body.write().map_err(|()| internal("the body stream was already taken"))?;
+        let stream = body
+            .write()
+            .map_err(|()| internal("the body stream was already taken"))?;
         // A failed write means the server already answered (or hung up): the outcome is in the response.
         let _ = write_all(&stream, request.body());
         drop(stream);
@@ -52,7 +58,9 @@ impl Io for WasiHttp {
 fn outgoing_request(request: &Request<'_>) -> Result<OutgoingRequest, TransportError> {
     let headers = Fields::new();
     for (name, value) in request.headers() {
-        headers.append(name.as_str(), value.as_bytes()).map_err(|e| internal(&format!("header {name}: {e:?}")))?;
+        headers
+            .append(name.as_str(), value.as_bytes())
+            .map_err(|e| internal(&format!("header {name}: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(headers);
     let method = match request.method().as_str() {
@@ -68,10 +76,16 @@ fn outgoing_request(request: &Request<'_>) -> Result<OutgoingRequest, TransportE
     };
     let accepted = outgoing.set_method(&method).is_ok()
         && outgoing.set_scheme(Some(&scheme)).is_ok()
-        && outgoing.set_authority(uri.authority().map(|a| a.as_str())).is_ok()
-        && outgoing.set_path_with_query(uri.path_and_query().map(|p| p.as_str())).is_ok();
+        && outgoing
+            .set_authority(uri.authority().map(|a| a.as_str()))
+            .is_ok()
+        && outgoing
+            .set_path_with_query(uri.path_and_query().map(|p| p.as_str()))
+            .is_ok();
     if !accepted {
-        return Err(internal(&format!("the host refused the request line for {uri}")));
+        return Err(internal(&format!(
+            "the host refused the request line for {uri}"
+        )));
     }
     Ok(outgoing)
 }
@@ -95,8 +109,12 @@ fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError
     for (name, value) in incoming.headers().entries() {
         response = response.header(name, value);
     }
-    let body = incoming.consume().map_err(|()| internal("the response body was already taken"))?;
-    let stream = body.stream().map_err(|()| internal("the response stream was already taken"))?;
+    let body = incoming
+        .consume()
+        .map_err(|()| internal("the response body was already taken"))?;
+    let stream = body
+        .stream()
+        .map_err(|()| internal("the response stream was already taken"))?;
     let mut bytes = Vec::new();
     while bytes.len() < MAX_RESPONSE_BODY {
         match stream.blocking_read((MAX_RESPONSE_BODY - bytes.len()) as u64) {
@@ -111,12 +129,18 @@ fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError
             }
         }
     }
-    response.body(bytes).map_err(|e| internal(&format!("the response could not be read: {e}")))
+    response
+        .body(bytes)
+        .map_err(|e| internal(&format!("the response could not be read: {e}")))
 }
 
 fn transport_error(error: ErrorCode) -> TransportError {
     let message = format!("{error:?}");
-    let code = message.split(['(', ' ', '{']).next().unwrap_or_default().to_string();
+    let code = message
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
     // Whatever the host refused it will refuse again; a network failure may pass.
     let retryable = !matches!(
         error,
@@ -127,9 +151,17 @@ fn transport_error(error: ErrorCode) -> TransportError {
             | ErrorCode::DestinationIpProhibited
             | ErrorCode::TlsCertificateError
     );
-    TransportError { code, message, retryable }
+    TransportError {
+        code,
+        message,
+        retryable,
+    }
 }
 
 fn internal(message: &str) -> TransportError {
-    TransportError { code: "InternalError".into(), message: message.into(), retryable: false }
+    TransportError {
+        code: "InternalError".into(),
+        message: message.into(),
+        retryable: false,
+    }
 }
