@@ -1,1 +1,232 @@
-//! Shared fixtures for the integration tests.
+//! Fixtures for the integration tests: an S3 to test against (in-process by default, or any S3
+//! named by `RIO_TEST_S3_*`), read back with an independent client, and a mock job endpoint.
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rio::local_s3::LocalS3;
+use rio::{Column, ColumnType, Credentials, DestinationConfig, Options};
+use rusty_s3::{Bucket, S3Action, UrlStyle};
+
+/// How long presigned read-back URLs live.
+const PRESIGN: Duration = Duration::from_secs(600);
+
+/// The S3 server the tests use, shared by all tests of a binary.
+struct Server {
+    endpoint: String,
+    credentials: Credentials,
+    region: String,
+    /// A bucket to share, with a key prefix per test, when the server's buckets can't be made.
+    bucket: Option<String>,
+    /// Keeps the in-process server and its files alive.
+    _local: Option<(LocalS3, tempfile::TempDir)>,
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| match std::env::var("RIO_TEST_S3_ENDPOINT") {
+        Ok(endpoint) => Server {
+            endpoint,
+            credentials: Credentials::new(env_or("RIO_TEST_S3_ACCESS_KEY", "minioadmin"), env_or("RIO_TEST_S3_SECRET_KEY", "minioadmin")),
+            region: env_or("RIO_TEST_S3_REGION", "us-east-1"),
+            bucket: std::env::var("RIO_TEST_S3_BUCKET").ok(),
+            _local: None,
+        },
+        Err(_) => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let credentials = Credentials::new("rio-test-key", "rio-test-secret-0123456789");
+            let local = LocalS3::start(dir.path(), credentials.clone(), 0).expect("the in-process S3 server starts");
+            Server {
+                endpoint: local.endpoint().to_string(),
+                credentials,
+                region: "us-east-1".into(),
+                bucket: None,
+                _local: Some((local, dir)),
+            }
+        }
+    })
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.into())
+}
+
+/// A place of one test's own in S3: a fresh bucket, or a fresh prefix in the shared one.
+pub struct S3Space {
+    pub bucket: String,
+    /// Empty, or a prefix ending in `/` that the test's options must use.
+    pub prefix: String,
+    client: Bucket,
+    credentials: rusty_s3::Credentials,
+}
+
+impl S3Space {
+    pub fn new() -> S3Space {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let server = server();
+        let n = COUNT.fetch_add(1, Ordering::SeqCst);
+        let unique = format!("rio-test-{}-{n}", std::process::id());
+        let (bucket, prefix) = match &server.bucket {
+            Some(bucket) => (bucket.clone(), format!("{unique}/")),
+            None => (unique, String::new()),
+        };
+        let url = server.endpoint.parse().expect("the S3 endpoint is a URL");
+        let client = Bucket::new(url, UrlStyle::Path, bucket.clone(), server.region.clone()).expect("a bucket address");
+        let credentials = rusty_s3::Credentials::new(&server.credentials.access_key_id, &server.credentials.secret_access_key);
+        let space = S3Space { bucket, prefix, client, credentials };
+        if server.bucket.is_none() {
+            let url = space.client.create_bucket(&space.credentials).sign(PRESIGN);
+            ureq::put(url.as_str()).send_empty().expect("the test bucket is created");
+        }
+        space
+    }
+
+    /// Pipe options that write into this space; the destination is `analytics.events`.
+    pub fn options(&self) -> Options {
+        let server = server();
+        let mut options = Options::new(events_table(), self.bucket.clone());
+        options.credentials = Some(server.credentials.clone());
+        options.endpoint = Some(server.endpoint.clone());
+        options.region = Some(server.region.clone());
+        options.key_prefix = Some(self.prefix.clone()).filter(|p| !p.is_empty());
+        options
+    }
+
+    /// The object's bytes, read with an independent S3 client.
+    pub fn get(&self, key: &str) -> Vec<u8> {
+        let url = self.client.get_object(Some(&self.credentials), key).sign(PRESIGN);
+        let mut response = ureq::get(url.as_str()).call().unwrap_or_else(|e| panic!("GET {key}: {e}"));
+        response.body_mut().with_config().limit(1 << 30).read_to_vec().expect("the object's body")
+    }
+
+    /// The keys under this space (its prefix stripped), sorted, with their sizes.
+    pub fn list(&self) -> Vec<(String, u64)> {
+        let mut objects = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut action = self.client.list_objects_v2(Some(&self.credentials));
+            if !self.prefix.is_empty() {
+                action.with_prefix(self.prefix.as_str());
+            }
+            if let Some(token) = &token {
+                action.with_continuation_token(token.as_str());
+            }
+            let url = action.sign(PRESIGN);
+            let text = ureq::get(url.as_str()).call().expect("LIST").body_mut().read_to_string().expect("a listing");
+            let page = rusty_s3::actions::ListObjectsV2::parse_response(&text).expect("a listing");
+            objects.extend(page.contents.into_iter().map(|o| (o.key[self.prefix.len()..].to_string(), o.size)));
+            match page.next_continuation_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        objects.sort();
+        objects
+    }
+
+    /// The full key of `key` in this space.
+    pub fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+}
+
+impl Default for S3Space {
+    fn default() -> Self {
+        S3Space::new()
+    }
+}
+
+pub fn events_table() -> DestinationConfig {
+    DestinationConfig {
+        schema: "analytics".into(),
+        table: "events".into(),
+        columns: vec![Column::new("time", ColumnType::Timestamp).sort_ord(1), Column::new("id", ColumnType::Text).dist_key()],
+        data_timestamp_column: Some("time".into()),
+    }
+}
+
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut raw).expect("a gzip stream");
+    raw
+}
+
+/// One request the mock job endpoint received.
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    pub method: String,
+    pub path: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// What the mock job endpoint does with the next requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Status(u16),
+    /// Accept the request and never answer.
+    Hang,
+}
+
+/// An s3-to-redshift worker stand-in: records every request, answers as told.
+pub struct JobEndpoint {
+    pub url: String,
+    requests: Arc<Mutex<Vec<JobRequest>>>,
+    answer: Arc<Mutex<Answer>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl JobEndpoint {
+    pub fn start() -> JobEndpoint {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))).unwrap();
+        let url = format!("http://{}/jobs", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let answer = Arc::new(Mutex::new(Answer::Status(200)));
+        let (recorded, told) = (requests.clone(), answer.clone());
+        runtime.spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (recorded, told) = (recorded.clone(), told.clone());
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let (recorded, told) = (recorded.clone(), told.clone());
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        recorded.lock().unwrap().push(JobRequest {
+                            method: parts.method.to_string(),
+                            path: parts.uri.path().to_string(),
+                            content_type: parts.headers.get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default(),
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                        });
+                        let answer = *told.lock().unwrap();
+                        let status = match answer {
+                            Answer::Status(status) => status,
+                            Answer::Hang => std::future::pending().await,
+                        };
+                        let body = Full::new(Bytes::from(format!("answered {status}")));
+                        Ok::<_, Infallible>(hyper::Response::builder().status(status).body(body).unwrap())
+                    }
+                });
+                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(socket), service));
+            }
+        });
+        JobEndpoint { url, requests, answer, _runtime: runtime }
+    }
+
+    pub fn answer(&self, answer: Answer) {
+        *self.answer.lock().unwrap() = answer;
+    }
+
+    pub fn requests(&self) -> Vec<JobRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+}

@@ -41,7 +41,7 @@ pub struct JobFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchError {
     pub accepted: u64,
-    /// 1-based line number within the batch.
+    /// 1-based line number within the batch; 0 when the pipe refused the whole batch.
     pub line: u64,
     pub error: Error,
 }

@@ -113,6 +113,7 @@ impl<I: Io> Pipe<I> {
     }
 
     /// Packs each line that is not blank; stops at the first bad line, keeping the rows before it.
+    /// An error about the pipe rather than a line has line number 0.
     pub fn pack_lines(&mut self, rows: &[u8]) -> Result<u64, BatchError> {
         let mut accepted = 0;
         let fail = |accepted, line, error| BatchError {
@@ -120,7 +121,7 @@ impl<I: Io> Pipe<I> {
             line,
             error,
         };
-        self.check_open().map_err(|error| fail(0, 1, error))?;
+        self.check_open().map_err(|error| fail(0, 0, error))?;
         for (index, line) in rows.split(|&b| b == b'\n').enumerate() {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;

@@ -1,0 +1,141 @@
+//! Errors of the Rust API, with messages that say what went wrong and where, and never a secret.
+
+use std::fmt;
+
+use crate::bindings::types as wit;
+
+/// A failed call. Every error leaves the pipe as it was before the call (a failed `send`
+/// leaves it sealed, with its files, ready to send again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The options can't work: the message names the option and the problem.
+    InvalidOptions(String),
+    /// The destination config breaks a rule of the table config; the message names the column.
+    InvalidConfig(String),
+    /// The row is not one JSON object.
+    InvalidJson { message: String, offset: u64 },
+    /// The row's size; Redshift refuses JSON records over 4 MiB.
+    RowTooLarge(u64),
+    PipeSealed,
+    PipeClosed,
+    SendingInProgress,
+    NotSealed,
+    NoJobEndpoint,
+    S3(S3Failure),
+    /// The job endpoint could not be reached or did not answer in time.
+    Http(String),
+    JobRejected { status: u16, body: String },
+    /// The sandbox failed: the component trapped (for example on its memory limit) or could
+    /// not be started. The pipe can't be used after this.
+    Runtime(String),
+}
+
+/// An S3 request that failed for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Failure {
+    /// HTTP status, or 0 when no answer came.
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+    pub key: String,
+    pub attempts: u32,
+}
+
+/// A `pack_lines` call that stopped at a bad line; the rows before it stay packed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchError {
+    pub accepted: u64,
+    /// 1-based line number within the batch; 0 when the pipe refused the whole batch.
+    pub line: u64,
+    pub error: Error,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidOptions(m) => write!(f, "invalid options: {m}"),
+            Error::InvalidConfig(m) => write!(f, "invalid table config: {m}"),
+            Error::InvalidJson { message, offset } => {
+                write!(f, "not a JSON object: {message} (at byte {offset} of the row)")
+            }
+            Error::RowTooLarge(size) => {
+                write!(f, "row of {size} bytes is over Redshift's 4 MiB limit for a JSON record")
+            }
+            Error::PipeSealed => f.write_str("the pipe is sealed: unseal it to pack more rows"),
+            Error::PipeClosed => f.write_str("the pipe is closed"),
+            Error::SendingInProgress => f.write_str("a send is in progress on this pipe"),
+            Error::NotSealed => f.write_str("the pipe is not sealed: seal it before writing a manifest"),
+            Error::NoJobEndpoint => f.write_str("no job endpoint is configured: send needs an s3-to-redshift worker"),
+            Error::S3(failure) => failure.fmt(f),
+            Error::Http(m) => write!(f, "job endpoint unreachable: {m}"),
+            Error::JobRejected { status, body } => write!(f, "job endpoint answered {status}: {body}"),
+            Error::Runtime(m) => write!(f, "component failure: {m}"),
+        }
+    }
+}
+
+impl fmt::Display for S3Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let attempts = match self.attempts {
+            1 => "1 attempt".to_string(),
+            n => format!("{n} attempts"),
+        };
+        if self.status == 0 {
+            write!(f, "S3 PUT {} got no answer after {attempts}: {}: {}", self.key, self.code, self.message)
+        } else {
+            write!(f, "S3 PUT {} failed after {attempts}: {} {}", self.key, self.status, self.code)?;
+            if !self.message.is_empty() {
+                write!(f, ": {}", self.message)?;
+            }
+            if !self.request_id.is_empty() {
+                write!(f, " (request id {})", self.request_id)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            0 => self.error.fmt(f),
+            line => write!(f, "line {line}: {} ({} rows before it were packed)", self.error, self.accepted),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+impl std::error::Error for BatchError {}
+
+impl From<wit::Error> for Error {
+    fn from(error: wit::Error) -> Self {
+        match error {
+            wit::Error::InvalidOptions(m) => Error::InvalidOptions(m),
+            wit::Error::InvalidConfig(m) => Error::InvalidConfig(m),
+            wit::Error::InvalidJson(j) => Error::InvalidJson { message: j.message, offset: j.offset },
+            wit::Error::RowTooLarge(size) => Error::RowTooLarge(size),
+            wit::Error::PipeSealed => Error::PipeSealed,
+            wit::Error::PipeClosed => Error::PipeClosed,
+            wit::Error::SendingInProgress => Error::SendingInProgress,
+            wit::Error::NotSealed => Error::NotSealed,
+            wit::Error::NoJobEndpoint => Error::NoJobEndpoint,
+            wit::Error::S3(s) => Error::S3(S3Failure {
+                status: s.status,
+                code: s.code,
+                message: s.message,
+                request_id: s.request_id,
+                key: s.key,
+                attempts: s.attempts,
+            }),
+            wit::Error::Http(m) => Error::Http(m),
+            wit::Error::JobRejected(j) => Error::JobRejected { status: j.status, body: j.body },
+        }
+    }
+}
+
+impl From<wasmtime::Error> for Error {
+    fn from(error: wasmtime::Error) -> Self {
+        Error::Runtime(format!("{error:#}"))
+    }
+}

@@ -1,0 +1,77 @@
+//! An S3 server in this process, storing objects as plain files (`<root>/<bucket>/<key>`), that
+//! checks every request's SigV4 signature. The tests run against it, and the `rio` tool uses it
+//! when no S3 is configured, so a first load needs no cloud account.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+
+use crate::Credentials;
+
+pub struct LocalS3 {
+    endpoint: String,
+    credentials: Credentials,
+    root: PathBuf,
+    /// Serves connections until dropped.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl LocalS3 {
+    /// Serves `root` on `127.0.0.1:port` (0 picks a free port), accepting only `credentials`.
+    pub fn start(root: impl AsRef<Path>, credentials: Credentials, port: u16) -> io::Result<LocalS3> {
+        let root = root.as_ref().to_path_buf();
+        std::fs::create_dir_all(&root)?;
+        let filesystem = s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("{e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(filesystem);
+        builder.set_auth(SimpleAuth::from_single(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.clone(),
+        ));
+        let service = builder.build();
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("rio-local-s3")
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))))?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        runtime.spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    // Out of file descriptors, say: wait for some to close, keep serving.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                };
+                let service = service.clone();
+                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(socket), service));
+            }
+        });
+        Ok(LocalS3 { endpoint, credentials, root, _runtime: runtime })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Where the objects are stored, one folder per bucket.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Makes a bucket (a folder under the root) if it is not there yet.
+    pub fn create_bucket(&self, bucket: &str) -> io::Result<()> {
+        std::fs::create_dir_all(self.root.join(bucket))
+    }
+}

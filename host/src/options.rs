@@ -1,0 +1,159 @@
+//! What a pipe is opened with: the original library's options, plus where credentials and the
+//! endpoint come from when not given, and the limits of the sandbox the component runs in.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::bindings::types as wit;
+use crate::{Addressing, DestinationConfig, JobFormat, Layout, RetryPolicy};
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl Credentials {
+    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Self {
+        Credentials { access_key_id: access_key_id.into(), secret_access_key: secret_access_key.into(), session_token: None }
+    }
+
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, if the first two are set.
+    pub fn from_env() -> Option<Self> {
+        Some(Credentials {
+            access_key_id: env("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: env("AWS_SECRET_ACCESS_KEY")?,
+            session_token: env("AWS_SESSION_TOKEN"),
+        })
+    }
+}
+
+/// Shows the key id only: secrets never reach a log.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The sandbox's bounds: the component's memory and how long a request may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The most linear memory the component may grow to.
+    pub memory_bytes: usize,
+    pub connect_timeout: Duration,
+    /// From sending a request to the first byte of its answer, upload included.
+    pub response_timeout: Duration,
+    /// Between two pieces of an answer's body.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 512 << 20,
+            connect_timeout: Duration::from_secs(10),
+            response_timeout: Duration::from_secs(120),
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The options of a pipe; `Options::new` fills every optional field with its default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub destination: DestinationConfig,
+    pub bucket: String,
+    /// Default: from the standard AWS environment variables.
+    pub credentials: Option<Credentials>,
+    /// Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, then `us-east-1`.
+    pub region: Option<String>,
+    /// Default: `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, then `https://s3.{region}.amazonaws.com`.
+    pub endpoint: Option<String>,
+    pub addressing: Addressing,
+    pub key_prefix: Option<String>,
+    pub layout: Layout,
+    /// Raw bytes per data file; default 10,000,000.
+    pub buffer_size: Option<u64>,
+    /// gzip level 0–9; default 6.
+    pub compression_level: Option<u8>,
+    /// Where `send` posts the s3-to-redshift job; required for `send` and `close`.
+    pub job_endpoint: Option<String>,
+    pub job_format: JobFormat,
+    /// Truncate the destination table on `send`.
+    pub truncate: bool,
+    /// Skip the worker's protection against loading the same data twice.
+    pub force: bool,
+    /// Default: 5 attempts, 100 ms base, 20 s cap.
+    pub retry: Option<RetryPolicy>,
+    pub limits: Limits,
+}
+
+impl Options {
+    pub fn new(destination: DestinationConfig, bucket: impl Into<String>) -> Self {
+        Options {
+            destination,
+            bucket: bucket.into(),
+            credentials: None,
+            region: None,
+            endpoint: None,
+            addressing: Addressing::Path,
+            key_prefix: None,
+            layout: Layout::Flat,
+            buffer_size: None,
+            compression_level: None,
+            job_endpoint: None,
+            job_format: JobFormat::Argv,
+            truncate: false,
+            force: false,
+            retry: None,
+            limits: Limits::default(),
+        }
+    }
+
+    pub(crate) fn region(&self) -> String {
+        self.region.clone().or_else(|| env("AWS_REGION")).or_else(|| env("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into())
+    }
+
+    pub(crate) fn endpoint(&self) -> String {
+        self.endpoint
+            .clone()
+            .or_else(|| env("AWS_ENDPOINT_URL_S3"))
+            .or_else(|| env("AWS_ENDPOINT_URL"))
+            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", self.region()))
+    }
+
+    /// The options as the component takes them, with the environment's defaults filled in.
+    pub(crate) fn to_wit(&self) -> wit::Options {
+        let credentials = self.credentials.clone().or_else(Credentials::from_env).unwrap_or(Credentials::new("", ""));
+        wit::Options {
+            destination: self.destination.clone(),
+            s3_bucket: self.bucket.clone(),
+            credentials: wit::Credentials {
+                access_key_id: credentials.access_key_id,
+                secret_access_key: credentials.secret_access_key,
+                session_token: credentials.session_token,
+            },
+            region: Some(self.region()),
+            endpoint: Some(self.endpoint()),
+            addressing: self.addressing,
+            key_prefix: self.key_prefix.clone(),
+            layout: self.layout,
+            buffer_size: self.buffer_size,
+            compression_level: self.compression_level,
+            job_endpoint: self.job_endpoint.clone(),
+            job_format: self.job_format,
+            truncate: self.truncate,
+            force: self.force,
+            retry: self.retry,
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}

@@ -1,0 +1,178 @@
+//! `RedshiftIo`: the pipe component behind a thread-safe Rust API that mirrors the original library.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use wasmtime::component::ResourceAny;
+use wasmtime::Store;
+
+use crate::bindings::exports::rio::redshift_io::pipe::GuestRedshiftIo;
+use crate::bindings::{types as wit, RedshiftIo as World};
+use crate::options::Options;
+use crate::runtime::runtime;
+use crate::sandbox::{AllowList, Sandbox};
+use crate::{BatchError, Error, FileEntry, Stats};
+
+/// A pipe of JSON rows into S3 and on to Redshift. Safe to share between threads: every row
+/// packed from any thread lands exactly once; while a `send` runs, other calls fail at once
+/// with [`Error::SendingInProgress`].
+pub struct RedshiftIo {
+    instance: Mutex<Instance>,
+    sending: AtomicBool,
+}
+
+struct Instance {
+    store: Store<Sandbox>,
+    world: World,
+    pipe: ResourceAny,
+}
+
+type Call<T, E> = wasmtime::Result<Result<T, E>>;
+
+impl RedshiftIo {
+    /// Opens a pipe whose sandbox may reach the S3 endpoint and the job endpoint, nothing else.
+    pub fn new(options: Options) -> Result<Self, Error> {
+        let allow = AllowList::for_options(&options);
+        Self::with_allow_list(options, allow)
+    }
+
+    /// Opens a pipe whose sandbox may reach exactly the authorities of `allow`.
+    pub fn with_allow_list(options: Options, allow: AllowList) -> Result<Self, Error> {
+        let (mut store, world) = runtime()?.instantiate(Sandbox::new(allow, options.limits.clone()))?;
+        let pipe = world.rio_redshift_io_pipe().redshift_io().call_open(&mut store, &options.to_wit())??;
+        Ok(RedshiftIo { instance: Mutex::new(Instance { store, world, pipe }), sending: AtomicBool::new(false) })
+    }
+
+    /// Buffers one row: a JSON object of at most 4 MiB. When the current file is full it is
+    /// uploaded first; if that fails, the row is not taken and may be packed again.
+    pub fn pack(&self, row: &[u8]) -> Result<(), Error> {
+        self.call(|guest, store, pipe| guest.call_pack(store, pipe, row))
+    }
+
+    /// Packs each non-blank line of newline-delimited rows; returns how many it packed.
+    pub fn pack_lines(&self, rows: &[u8]) -> Result<u64, BatchError> {
+        let refused = |error| BatchError { accepted: 0, line: 0, error };
+        self.check_not_sending().map_err(refused)?;
+        let mut instance = self.lock().map_err(refused)?;
+        match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rows)) {
+            Ok(Ok(accepted)) => Ok(accepted),
+            Ok(Err(e)) => Err(BatchError { accepted: e.accepted, line: e.line, error: instance.explain(e.error.into()) }),
+            Err(trap) => Err(refused(trap.into())),
+        }
+    }
+
+    /// Uploads what is buffered and refuses further rows until `unseal`.
+    pub fn seal(&self) -> Result<(), Error> {
+        self.call(|guest, store, pipe| guest.call_seal(store, pipe))
+    }
+
+    pub fn unseal(&self) -> Result<(), Error> {
+        self.call(|guest, store, pipe| guest.call_unseal(store, pipe))
+    }
+
+    /// Seals, validates the destination, writes the manifest and table config, posts the job and
+    /// starts a new run. On failure the pipe stays sealed with its files: send again, no data is
+    /// uploaded twice.
+    pub fn send(&self) -> Result<(), Error> {
+        self.while_sending(|guest, store, pipe| guest.call_send(store, pipe))
+    }
+
+    /// Sends, then closes for good.
+    pub fn close(&self) -> Result<(), Error> {
+        self.while_sending(|guest, store, pipe| guest.call_close(store, pipe))
+    }
+
+    /// Drops whatever is buffered and closes.
+    pub fn close_without_sending(&self) -> Result<(), Error> {
+        self.call(|guest, store, pipe| guest.call_close_without_sending(store, pipe))
+    }
+
+    /// Writes a manifest of every file of this run at `key` (relative to the bucket and key
+    /// prefix), for a COPY of one's own. The pipe must be sealed.
+    pub fn create_and_upload_custom_manifest(&self, key: &str) -> Result<(), Error> {
+        self.call(|guest, store, pipe| guest.call_create_and_upload_custom_manifest(store, pipe, key))
+    }
+
+    /// Starts anew, as if just opened: no buffered rows, no files.
+    pub fn reset(&self) -> Result<(), Error> {
+        self.call(|guest, store, pipe| guest.call_reset(store, pipe))
+    }
+
+    pub fn sending_in_progress(&self) -> bool {
+        self.sending.load(Ordering::SeqCst)
+    }
+
+    /// The data files of the current run that S3 has, in upload order.
+    pub fn files(&self) -> Result<Vec<FileEntry>, Error> {
+        self.call(|guest, store, pipe| guest.call_files(store, pipe).map(Ok))
+    }
+
+    pub fn stats(&self) -> Result<Stats, Error> {
+        self.call(|guest, store, pipe| guest.call_stats(store, pipe).map(Ok))
+    }
+
+    /// Peak linear memory of the component so far, in bytes.
+    pub fn memory_bytes(&self) -> Result<usize, Error> {
+        Ok(self.lock()?.store.data().peak_memory())
+    }
+
+    fn call<T>(
+        &self,
+        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
+    ) -> Result<T, Error> {
+        self.check_not_sending()?;
+        self.lock()?.run(f)
+    }
+
+    /// Runs a call that may post a job, refusing other calls meanwhile.
+    fn while_sending(
+        &self,
+        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<(), wit::Error>,
+    ) -> Result<(), Error> {
+        if self.sending.swap(true, Ordering::SeqCst) {
+            return Err(Error::SendingInProgress);
+        }
+        let result = self.lock().and_then(|mut instance| instance.run(f));
+        self.sending.store(false, Ordering::SeqCst);
+        result
+    }
+
+    fn check_not_sending(&self) -> Result<(), Error> {
+        match self.sending.load(Ordering::SeqCst) {
+            true => Err(Error::SendingInProgress),
+            false => Ok(()),
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Instance>, Error> {
+        self.instance.lock().map_err(|_| Error::Runtime("an earlier call panicked; open a new pipe".into()))
+    }
+}
+
+impl Instance {
+    fn call<T, E>(&mut self, f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, E>) -> Call<T, E> {
+        f(&self.world.rio_redshift_io_pipe().redshift_io(), &mut self.store, self.pipe)
+    }
+
+    fn run<T>(
+        &mut self,
+        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
+    ) -> Result<T, Error> {
+        let outcome = self.call(f)?;
+        outcome.map_err(|e| self.explain(e.into()))
+    }
+
+    /// Names what the sandbox refused: the component itself only learns that it was refused.
+    fn explain(&mut self, mut error: Error) -> Error {
+        let Some(authority) = self.store.data_mut().take_refused() else {
+            return error;
+        };
+        let why = format!("{authority} is not on the sandbox's allow-list ({})", self.store.data().allow_list());
+        match &mut error {
+            Error::S3(failure) => failure.message = why,
+            Error::Http(message) => *message = why,
+            _ => {}
+        }
+        error
+    }
+}

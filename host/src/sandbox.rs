@@ -1,0 +1,201 @@
+//! What the component may touch: no files, no environment, no sockets of its own, and HTTP to
+//! the authorities on its allow-list only, within the time and memory limits.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use http::Uri;
+use wasmtime::component::ResourceTable;
+use wasmtime::ResourceLimiter;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{
+    default_send_request, Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
+    WasiHttpView,
+};
+
+use crate::options::{Limits, Options};
+use crate::Addressing;
+
+/// The authorities (`host:port`) the component may send requests to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowList {
+    authorities: Vec<String>,
+}
+
+impl AllowList {
+    /// Exactly these authorities, as `host[:port]`; a missing port means 80 for http and 443 for https.
+    pub fn new(authorities: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        AllowList { authorities: authorities.into_iter().map(|a| a.into().to_ascii_lowercase()).collect() }
+    }
+
+    /// The S3 endpoint (with the bucket in front for virtual-hosted addressing) and the job endpoint.
+    pub fn for_options(options: &Options) -> Self {
+        let bucket_prefix = match options.addressing {
+            Addressing::Path => String::new(),
+            Addressing::VirtualHosted => format!("{}.", options.bucket),
+        };
+        let s3 = authority_of(&options.endpoint()).map(|a| format!("{bucket_prefix}{a}"));
+        let job = options.job_endpoint.as_deref().and_then(authority_of);
+        AllowList::new(s3.into_iter().chain(job))
+    }
+
+    pub fn permits(&self, uri: &Uri) -> bool {
+        authority_of(&uri.to_string()).is_some_and(|authority| self.authorities.contains(&authority))
+    }
+}
+
+impl std::fmt::Display for AllowList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.authorities.join(", "))
+    }
+}
+
+/// `host:port`, lowercase, with the scheme's default port made explicit.
+fn authority_of(url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
+    let authority = uri.authority()?;
+    Some(format!("{}:{}", authority.host().to_ascii_lowercase(), authority.port_u16().unwrap_or(default_port)))
+}
+
+/// The wasi:http hooks: refuse what is not on the list, bound the time of what is.
+struct Gate {
+    allow: AllowList,
+    limits: Limits,
+    /// The last authority refused, for the error message.
+    refused: Arc<Mutex<Option<String>>>,
+}
+
+type Outgoing = Box<
+    dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>>
+        + Send,
+>;
+
+impl WasiHttpHooks for Gate {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> Outgoing {
+        if !self.allow.permits(request.uri()) {
+            *self.refused.lock().unwrap_or_else(|e| e.into_inner()) = request.uri().authority().map(|a| a.to_string());
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        // The host's limits, whatever the guest asked for.
+        let options = RequestOptions {
+            connect_timeout: Some(self.limits.connect_timeout),
+            first_byte_timeout: Some(self.limits.response_timeout),
+            between_bytes_timeout: Some(self.limits.idle_timeout),
+        };
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (response, io) = default_send_request(request, Some(options)).await?;
+            Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))
+        })
+    }
+}
+
+/// The state of one component instance's store.
+pub(crate) struct Sandbox {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    gate: Gate,
+    pub(crate) memory: MemoryLimiter,
+}
+
+/// Bounds the component's linear memory and remembers the most it held.
+pub(crate) struct MemoryLimiter {
+    limit: usize,
+    peak: usize,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            // An error traps the component with this message instead of a bare allocation failure.
+            return Err(wasmtime::format_err!(
+                "the component needs more than its memory limit of {} MiB (Limits::memory_bytes)",
+                self.limit >> 20
+            ));
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+impl Sandbox {
+    pub(crate) fn new(allow: AllowList, limits: Limits) -> Self {
+        // A bare context: no preopened directories, no environment, no arguments, no sockets.
+        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
+        Sandbox {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            memory: MemoryLimiter { limit: limits.memory_bytes, peak: 0 },
+            gate: Gate { allow, limits, refused: Arc::default() },
+        }
+    }
+
+    /// The authority most recently refused, if any, forgetting it.
+    pub(crate) fn take_refused(&mut self) -> Option<String> {
+        self.gate.refused.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    pub(crate) fn peak_memory(&self) -> usize {
+        self.memory.peak
+    }
+
+    pub(crate) fn allow_list(&self) -> &AllowList {
+        &self.gate.allow
+    }
+}
+
+impl WasiView for Sandbox {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for Sandbox {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.gate }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_compare_with_default_ports_and_any_case() {
+        let allow = AllowList::new(["s3.us-east-1.amazonaws.com:443", "127.0.0.1:9000"]);
+        assert!(allow.permits(&"https://S3.us-east-1.amazonaws.com/bucket/key".parse().unwrap()));
+        assert!(allow.permits(&"http://127.0.0.1:9000/bucket/key".parse().unwrap()));
+        assert!(!allow.permits(&"http://127.0.0.1:9001/bucket/key".parse().unwrap()));
+        assert!(!allow.permits(&"http://s3.us-east-1.amazonaws.com/bucket/key".parse().unwrap()));
+        assert!(!allow.permits(&"https://evil.example/".parse().unwrap()));
+    }
+
+    #[test]
+    fn derived_from_the_options() {
+        let destination = crate::DestinationConfig {
+            schema: "s".into(),
+            table: "t".into(),
+            columns: vec![],
+            data_timestamp_column: None,
+        };
+        let mut options = Options::new(destination, "bucket");
+        options.endpoint = Some("http://localhost:9000".into());
+        options.job_endpoint = Some("https://worker.internal/jobs".into());
+        assert_eq!(AllowList::for_options(&options), AllowList::new(["localhost:9000", "worker.internal:443"]));
+        options.addressing = Addressing::VirtualHosted;
+        options.job_endpoint = None;
+        assert_eq!(AllowList::for_options(&options), AllowList::new(["bucket.localhost:9000"]));
+    }
+}
