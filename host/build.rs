@@ -8,7 +8,10 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap();
     for watched in ["guest/src", "guest/Cargo.toml", "wit", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace.join(watched).display()
+        );
     }
     // Its own target dir: the outer build holds a lock on the outer one.
     let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
@@ -18,7 +21,14 @@ fn main() {
     .join("component");
 
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cargo.current_dir(workspace).args(["build", "--release", "--package", "rio-guest", "--target", "wasm32-wasip2"]);
+    cargo.current_dir(workspace).args([
+        "build",
+        "--release",
+        "--package",
+        "rio-guest",
+        "--target",
+        "wasm32-wasip2",
+    ]);
     cargo.arg("--target-dir").arg(&target_dir);
     // The outer build's settings (profile, flags, target) are not the component's.
     for (name, _) in std::env::vars_os() {

@@ -329,7 +329,7 @@ impl<I: Io> Pipe<I> {
         let response = self
             .io
             .send(&request)
-            .map_err(|e| Error::Http(format!("{}: {}", e.code, e.message)))?;
+            .map_err(|e| Error::Http(format!("{} ({})", e.message, e.code)))?;
         if response.status().is_success() {
             return Ok(());
         }
@@ -904,7 +904,10 @@ mod tests {
             Fault::Status(200, "unused"),
             Fault::Transport(true),
         ]);
-        assert!(matches!(pipe.send(), Err(Error::Http(m)) if m.starts_with("ConnectionRefused")));
+        assert_eq!(
+            pipe.send(),
+            Err(Error::Http("injected (ConnectionRefused)".into()))
+        );
         assert_eq!(pipe.stats().state, PipeState::Sealed);
     }
 

@@ -135,12 +135,28 @@ fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError
 }
 
 fn transport_error(error: ErrorCode) -> TransportError {
-    let message = format!("{error:?}");
-    let code = message
+    let debug = format!("{error:?}");
+    let debug = debug.trim_start_matches("ErrorCode::");
+    let code = debug
         .split(['(', ' ', '{'])
         .next()
         .unwrap_or_default()
         .to_string();
+    let message = match error {
+        ErrorCode::ConnectionRefused => "connection refused".into(),
+        ErrorCode::ConnectionTimeout => "no connection within the host's connect timeout".into(),
+        ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
+            "no answer within the host's response timeout".into()
+        }
+        ErrorCode::ConnectionTerminated => {
+            "the connection was closed before the answer came".into()
+        }
+        ErrorCode::HttpRequestDenied => "refused by the host's sandbox".into(),
+        ErrorCode::DnsError(_) | ErrorCode::DnsTimeout => {
+            "the host name could not be resolved".into()
+        }
+        _ => debug.to_string(),
+    };
     // Whatever the host refused it will refuse again; a network failure may pass.
     let retryable = !matches!(
         error,

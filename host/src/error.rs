@@ -13,7 +13,10 @@ pub enum Error {
     /// The destination config breaks a rule of the table config; the message names the column.
     InvalidConfig(String),
     /// The row is not one JSON object.
-    InvalidJson { message: String, offset: u64 },
+    InvalidJson {
+        message: String,
+        offset: u64,
+    },
     /// The row's size; Redshift refuses JSON records over 4 MiB.
     RowTooLarge(u64),
     PipeSealed,
@@ -24,7 +27,10 @@ pub enum Error {
     S3(S3Failure),
     /// The job endpoint could not be reached or did not answer in time.
     Http(String),
-    JobRejected { status: u16, body: String },
+    JobRejected {
+        status: u16,
+        body: String,
+    },
     /// The sandbox failed: the component trapped (for example on its memory limit) or could
     /// not be started. The pipe can't be used after this.
     Runtime(String),
@@ -57,19 +63,31 @@ impl fmt::Display for Error {
             Error::InvalidOptions(m) => write!(f, "invalid options: {m}"),
             Error::InvalidConfig(m) => write!(f, "invalid table config: {m}"),
             Error::InvalidJson { message, offset } => {
-                write!(f, "not a JSON object: {message} (at byte {offset} of the row)")
+                write!(
+                    f,
+                    "not a JSON object: {message} (at byte {offset} of the row)"
+                )
             }
             Error::RowTooLarge(size) => {
-                write!(f, "row of {size} bytes is over Redshift's 4 MiB limit for a JSON record")
+                write!(
+                    f,
+                    "row of {size} bytes is over Redshift's 4 MiB limit for a JSON record"
+                )
             }
             Error::PipeSealed => f.write_str("the pipe is sealed: unseal it to pack more rows"),
             Error::PipeClosed => f.write_str("the pipe is closed"),
             Error::SendingInProgress => f.write_str("a send is in progress on this pipe"),
-            Error::NotSealed => f.write_str("the pipe is not sealed: seal it before writing a manifest"),
-            Error::NoJobEndpoint => f.write_str("no job endpoint is configured: send needs an s3-to-redshift worker"),
+            Error::NotSealed => {
+                f.write_str("the pipe is not sealed: seal it before writing a manifest")
+            }
+            Error::NoJobEndpoint => {
+                f.write_str("no job endpoint is configured: send needs an s3-to-redshift worker")
+            }
             Error::S3(failure) => failure.fmt(f),
             Error::Http(m) => write!(f, "job endpoint unreachable: {m}"),
-            Error::JobRejected { status, body } => write!(f, "job endpoint answered {status}: {body}"),
+            Error::JobRejected { status, body } => {
+                write!(f, "job endpoint answered {status}: {body}")
+            }
             Error::Runtime(m) => write!(f, "component failure: {m}"),
         }
     }
@@ -82,9 +100,17 @@ impl fmt::Display for S3Failure {
             n => format!("{n} attempts"),
         };
         if self.status == 0 {
-            write!(f, "S3 PUT {} got no answer after {attempts}: {}: {}", self.key, self.code, self.message)
+            write!(
+                f,
+                "S3 PUT {} got no answer after {attempts}: {}: {}",
+                self.key, self.code, self.message
+            )
         } else {
-            write!(f, "S3 PUT {} failed after {attempts}: {} {}", self.key, self.status, self.code)?;
+            write!(
+                f,
+                "S3 PUT {} failed after {attempts}: {} {}",
+                self.key, self.status, self.code
+            )?;
             if !self.message.is_empty() {
                 write!(f, ": {}", self.message)?;
             }
@@ -100,7 +126,11 @@ impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
             0 => self.error.fmt(f),
-            line => write!(f, "line {line}: {} ({} rows before it were packed)", self.error, self.accepted),
+            line => write!(
+                f,
+                "line {line}: {} ({} rows before it were packed)",
+                self.error, self.accepted
+            ),
         }
     }
 }
@@ -113,7 +143,10 @@ impl From<wit::Error> for Error {
         match error {
             wit::Error::InvalidOptions(m) => Error::InvalidOptions(m),
             wit::Error::InvalidConfig(m) => Error::InvalidConfig(m),
-            wit::Error::InvalidJson(j) => Error::InvalidJson { message: j.message, offset: j.offset },
+            wit::Error::InvalidJson(j) => Error::InvalidJson {
+                message: j.message,
+                offset: j.offset,
+            },
             wit::Error::RowTooLarge(size) => Error::RowTooLarge(size),
             wit::Error::PipeSealed => Error::PipeSealed,
             wit::Error::PipeClosed => Error::PipeClosed,
@@ -129,7 +162,10 @@ impl From<wit::Error> for Error {
                 attempts: s.attempts,
             }),
             wit::Error::Http(m) => Error::Http(m),
-            wit::Error::JobRejected(j) => Error::JobRejected { status: j.status, body: j.body },
+            wit::Error::JobRejected(j) => Error::JobRejected {
+                status: j.status,
+                body: j.body,
+            },
         }
     }
 }

@@ -41,7 +41,8 @@ mod runtime;
 mod sandbox;
 
 pub use bindings::types::{
-    Addressing, Column, ColumnType, DestinationConfig, FileEntry, JobFormat, Layout, PipeState, RetryPolicy, Stats,
+    Addressing, Column, ColumnType, DestinationConfig, FileEntry, JobFormat, Layout, PipeState,
+    RetryPolicy, Stats,
 };
 pub use error::{BatchError, Error, S3Failure};
 pub use options::{Credentials, Limits, Options};
@@ -84,7 +85,10 @@ impl Column {
     }
 
     pub fn dist_key(self) -> Self {
-        Column { dist_key: true, ..self }
+        Column {
+            dist_key: true,
+            ..self
+        }
     }
 }
 
@@ -106,7 +110,10 @@ impl ColumnType {
 
 /// Runs a free function of the component in a throwaway sandbox that may reach nothing.
 fn with_guest<T>(
-    f: impl FnOnce(&Guest, &mut wasmtime::Store<sandbox::Sandbox>) -> wasmtime::Result<Result<T, bindings::types::Error>>,
+    f: impl FnOnce(
+        &Guest,
+        &mut wasmtime::Store<sandbox::Sandbox>,
+    ) -> wasmtime::Result<Result<T, bindings::types::Error>>,
 ) -> Result<T, Error> {
     let sandbox = sandbox::Sandbox::new(AllowList::new(Vec::<String>::new()), Limits::default());
     let (mut store, world) = runtime::runtime()?.instantiate(sandbox)?;

@@ -24,10 +24,15 @@ pub struct LocalS3 {
 
 impl LocalS3 {
     /// Serves `root` on `127.0.0.1:port` (0 picks a free port), accepting only `credentials`.
-    pub fn start(root: impl AsRef<Path>, credentials: Credentials, port: u16) -> io::Result<LocalS3> {
+    pub fn start(
+        root: impl AsRef<Path>,
+        credentials: Credentials,
+        port: u16,
+    ) -> io::Result<LocalS3> {
         let root = root.as_ref().to_path_buf();
         std::fs::create_dir_all(&root)?;
-        let filesystem = s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("{e:?}")))?;
+        let filesystem =
+            s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("{e:?}")))?;
         let mut builder = S3ServiceBuilder::new(filesystem);
         builder.set_auth(SimpleAuth::from_single(
             credentials.access_key_id.clone(),
@@ -40,7 +45,8 @@ impl LocalS3 {
             .thread_name("rio-local-s3")
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))))?;
+        let listener =
+            runtime.block_on(TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))))?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         runtime.spawn(async move {
             loop {
@@ -53,7 +59,12 @@ impl LocalS3 {
                 tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(socket), service));
             }
         });
-        Ok(LocalS3 { endpoint, credentials, root, _runtime: runtime })
+        Ok(LocalS3 {
+            endpoint,
+            credentials,
+            root,
+            _runtime: runtime,
+        })
     }
 
     /// `http://127.0.0.1:PORT`

@@ -16,7 +16,11 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Self {
-        Credentials { access_key_id: access_key_id.into(), secret_access_key: secret_access_key.into(), session_token: None }
+        Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+            session_token: None,
+        }
     }
 
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, if the first two are set.
@@ -35,7 +39,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -116,7 +123,11 @@ impl Options {
     }
 
     pub(crate) fn region(&self) -> String {
-        self.region.clone().or_else(|| env("AWS_REGION")).or_else(|| env("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into())
+        self.region
+            .clone()
+            .or_else(|| env("AWS_REGION"))
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into())
     }
 
     pub(crate) fn endpoint(&self) -> String {
@@ -129,7 +140,11 @@ impl Options {
 
     /// The options as the component takes them, with the environment's defaults filled in.
     pub(crate) fn to_wit(&self) -> wit::Options {
-        let credentials = self.credentials.clone().or_else(Credentials::from_env).unwrap_or(Credentials::new("", ""));
+        let credentials = self
+            .credentials
+            .clone()
+            .or_else(Credentials::from_env)
+            .unwrap_or(Credentials::new("", ""));
         wit::Options {
             destination: self.destination.clone(),
             s3_bucket: self.bucket.clone(),

@@ -38,9 +38,16 @@ impl RedshiftIo {
 
     /// Opens a pipe whose sandbox may reach exactly the authorities of `allow`.
     pub fn with_allow_list(options: Options, allow: AllowList) -> Result<Self, Error> {
-        let (mut store, world) = runtime()?.instantiate(Sandbox::new(allow, options.limits.clone()))?;
-        let pipe = world.rio_redshift_io_pipe().redshift_io().call_open(&mut store, &options.to_wit())??;
-        Ok(RedshiftIo { instance: Mutex::new(Instance { store, world, pipe }), sending: AtomicBool::new(false) })
+        let (mut store, world) =
+            runtime()?.instantiate(Sandbox::new(allow, options.limits.clone()))?;
+        let pipe = world
+            .rio_redshift_io_pipe()
+            .redshift_io()
+            .call_open(&mut store, &options.to_wit())??;
+        Ok(RedshiftIo {
+            instance: Mutex::new(Instance { store, world, pipe }),
+            sending: AtomicBool::new(false),
+        })
     }
 
     /// Buffers one row: a JSON object of at most 4 MiB. When the current file is full it is
@@ -51,12 +58,20 @@ impl RedshiftIo {
 
     /// Packs each non-blank line of newline-delimited rows; returns how many it packed.
     pub fn pack_lines(&self, rows: &[u8]) -> Result<u64, BatchError> {
-        let refused = |error| BatchError { accepted: 0, line: 0, error };
+        let refused = |error| BatchError {
+            accepted: 0,
+            line: 0,
+            error,
+        };
         self.check_not_sending().map_err(refused)?;
         let mut instance = self.lock().map_err(refused)?;
         match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rows)) {
             Ok(Ok(accepted)) => Ok(accepted),
-            Ok(Err(e)) => Err(BatchError { accepted: e.accepted, line: e.line, error: instance.explain(e.error.into()) }),
+            Ok(Err(e)) => Err(BatchError {
+                accepted: e.accepted,
+                line: e.line,
+                error: instance.explain(e.error.into()),
+            }),
             Err(trap) => Err(refused(trap.into())),
         }
     }
@@ -90,7 +105,9 @@ impl RedshiftIo {
     /// Writes a manifest of every file of this run at `key` (relative to the bucket and key
     /// prefix), for a COPY of one's own. The pipe must be sealed.
     pub fn create_and_upload_custom_manifest(&self, key: &str) -> Result<(), Error> {
-        self.call(|guest, store, pipe| guest.call_create_and_upload_custom_manifest(store, pipe, key))
+        self.call(|guest, store, pipe| {
+            guest.call_create_and_upload_custom_manifest(store, pipe, key)
+        })
     }
 
     /// Starts anew, as if just opened: no buffered rows, no files.
@@ -145,13 +162,22 @@ impl RedshiftIo {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Instance>, Error> {
-        self.instance.lock().map_err(|_| Error::Runtime("an earlier call panicked; open a new pipe".into()))
+        self.instance
+            .lock()
+            .map_err(|_| Error::Runtime("an earlier call panicked; open a new pipe".into()))
     }
 }
 
 impl Instance {
-    fn call<T, E>(&mut self, f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, E>) -> Call<T, E> {
-        f(&self.world.rio_redshift_io_pipe().redshift_io(), &mut self.store, self.pipe)
+    fn call<T, E>(
+        &mut self,
+        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, E>,
+    ) -> Call<T, E> {
+        f(
+            &self.world.rio_redshift_io_pipe().redshift_io(),
+            &mut self.store,
+            self.pipe,
+        )
     }
 
     fn run<T>(
@@ -167,7 +193,10 @@ impl Instance {
         let Some(authority) = self.store.data_mut().take_refused() else {
             return error;
         };
-        let why = format!("{authority} is not on the sandbox's allow-list ({})", self.store.data().allow_list());
+        let why = format!(
+            "{authority} is not on the sandbox's allow-list ({})",
+            self.store.data().allow_list()
+        );
         match &mut error {
             Error::S3(failure) => failure.message = why,
             Error::Http(message) => *message = why,

@@ -22,7 +22,9 @@ static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 
 pub(crate) fn runtime() -> Result<&'static Runtime, Error> {
     RUNTIME
-        .get_or_init(|| Runtime::load().map_err(|e| format!("the component could not be loaded: {e:#}")))
+        .get_or_init(|| {
+            Runtime::load().map_err(|e| format!("the component could not be loaded: {e:#}"))
+        })
         .as_ref()
         .map_err(|e| Error::Runtime(e.clone()))
 }

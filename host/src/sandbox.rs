@@ -9,8 +9,8 @@ use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{
-    default_send_request, Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
-    WasiHttpView,
+    default_send_request, Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx,
+    WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
 use crate::options::{Limits, Options};
@@ -25,7 +25,12 @@ pub struct AllowList {
 impl AllowList {
     /// Exactly these authorities, as `host[:port]`; a missing port means 80 for http and 443 for https.
     pub fn new(authorities: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        AllowList { authorities: authorities.into_iter().map(|a| a.into().to_ascii_lowercase()).collect() }
+        AllowList {
+            authorities: authorities
+                .into_iter()
+                .map(|a| a.into().to_ascii_lowercase())
+                .collect(),
+        }
     }
 
     /// The S3 endpoint (with the bucket in front for virtual-hosted addressing) and the job endpoint.
@@ -40,7 +45,8 @@ impl AllowList {
     }
 
     pub fn permits(&self, uri: &Uri) -> bool {
-        authority_of(&uri.to_string()).is_some_and(|authority| self.authorities.contains(&authority))
+        authority_of(&uri.to_string())
+            .is_some_and(|authority| self.authorities.contains(&authority))
     }
 }
 
@@ -53,9 +59,17 @@ impl std::fmt::Display for AllowList {
 /// `host:port`, lowercase, with the scheme's default port made explicit.
 fn authority_of(url: &str) -> Option<String> {
     let uri: Uri = url.parse().ok()?;
-    let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
+    let default_port = if uri.scheme_str() == Some("https") {
+        443
+    } else {
+        80
+    };
     let authority = uri.authority()?;
-    Some(format!("{}:{}", authority.host().to_ascii_lowercase(), authority.port_u16().unwrap_or(default_port)))
+    Some(format!(
+        "{}:{}",
+        authority.host().to_ascii_lowercase(),
+        authority.port_u16().unwrap_or(default_port)
+    ))
 }
 
 /// The wasi:http hooks: refuse what is not on the list, bound the time of what is.
@@ -67,8 +81,15 @@ struct Gate {
 }
 
 type Outgoing = Box<
-    dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>>
-        + Send,
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
+        > + Send,
 >;
 
 impl WasiHttpHooks for Gate {
@@ -79,7 +100,8 @@ impl WasiHttpHooks for Gate {
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> Outgoing {
         if !self.allow.permits(request.uri()) {
-            *self.refused.lock().unwrap_or_else(|e| e.into_inner()) = request.uri().authority().map(|a| a.to_string());
+            *self.refused.lock().unwrap_or_else(|e| e.into_inner()) =
+                request.uri().authority().map(|a| a.to_string());
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         // The host's limits, whatever the guest asked for.
@@ -91,7 +113,10 @@ impl WasiHttpHooks for Gate {
         Box::new(async move {
             use http_body_util::BodyExt;
             let (response, io) = default_send_request(request, Some(options)).await?;
-            Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
         })
     }
 }
@@ -112,7 +137,12 @@ pub(crate) struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             // An error traps the component with this message instead of a bare allocation failure.
             return Err(wasmtime::format_err!(
@@ -124,7 +154,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(true)
     }
 }
@@ -132,19 +167,34 @@ impl ResourceLimiter for MemoryLimiter {
 impl Sandbox {
     pub(crate) fn new(allow: AllowList, limits: Limits) -> Self {
         // A bare context: no preopened directories, no environment, no arguments, no sockets.
-        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
+        let wasi = WasiCtx::builder()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
         Sandbox {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            memory: MemoryLimiter { limit: limits.memory_bytes, peak: 0 },
-            gate: Gate { allow, limits, refused: Arc::default() },
+            memory: MemoryLimiter {
+                limit: limits.memory_bytes,
+                peak: 0,
+            },
+            gate: Gate {
+                allow,
+                limits,
+                refused: Arc::default(),
+            },
         }
     }
 
     /// The authority most recently refused, if any, forgetting it.
     pub(crate) fn take_refused(&mut self) -> Option<String> {
-        self.gate.refused.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.gate
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     pub(crate) fn peak_memory(&self) -> usize {
@@ -158,13 +208,20 @@ impl Sandbox {
 
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for Sandbox {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.gate }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.gate,
+        }
     }
 }
 
@@ -175,10 +232,18 @@ mod tests {
     #[test]
     fn authorities_compare_with_default_ports_and_any_case() {
         let allow = AllowList::new(["s3.us-east-1.amazonaws.com:443", "127.0.0.1:9000"]);
-        assert!(allow.permits(&"https://S3.us-east-1.amazonaws.com/bucket/key".parse().unwrap()));
+        assert!(allow.permits(
+            &"https://S3.us-east-1.amazonaws.com/bucket/key"
+                .parse()
+                .unwrap()
+        ));
         assert!(allow.permits(&"http://127.0.0.1:9000/bucket/key".parse().unwrap()));
         assert!(!allow.permits(&"http://127.0.0.1:9001/bucket/key".parse().unwrap()));
-        assert!(!allow.permits(&"http://s3.us-east-1.amazonaws.com/bucket/key".parse().unwrap()));
+        assert!(!allow.permits(
+            &"http://s3.us-east-1.amazonaws.com/bucket/key"
+                .parse()
+                .unwrap()
+        ));
         assert!(!allow.permits(&"https://evil.example/".parse().unwrap()));
     }
 
@@ -193,9 +258,15 @@ mod tests {
         let mut options = Options::new(destination, "bucket");
         options.endpoint = Some("http://localhost:9000".into());
         options.job_endpoint = Some("https://worker.internal/jobs".into());
-        assert_eq!(AllowList::for_options(&options), AllowList::new(["localhost:9000", "worker.internal:443"]));
+        assert_eq!(
+            AllowList::for_options(&options),
+            AllowList::new(["localhost:9000", "worker.internal:443"])
+        );
         options.addressing = Addressing::VirtualHosted;
         options.job_endpoint = None;
-        assert_eq!(AllowList::for_options(&options), AllowList::new(["bucket.localhost:9000"]));
+        assert_eq!(
+            AllowList::for_options(&options),
+            AllowList::new(["bucket.localhost:9000"])
+        );
     }
 }

@@ -1,0 +1,84 @@
+//! One pipe shared by many threads.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rio::{Error, RedshiftIo};
+use rio_tests::{gunzip, Answer, JobEndpoint, S3Space};
+
+#[test]
+fn eight_threads_of_ten_thousand_rows_land_exactly_once() {
+    let s3 = S3Space::new();
+    let mut options = s3.options();
+    options.buffer_size = Some(200_000);
+    let pipe = Arc::new(RedshiftIo::new(options).unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || {
+                for i in 0..10_000 {
+                    let row = format!(r#"{{"time":"2026-11-25T17:00:00","id":"t{t}-{i}"}}"#);
+                    pipe.pack(row.as_bytes()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    pipe.seal().unwrap();
+    let mut seen = HashSet::new();
+    let mut last_per_thread = [-1i64; 8];
+    for file in pipe.files().unwrap() {
+        for line in gunzip(&s3.get(&file.key))
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+        {
+            let line = std::str::from_utf8(line).unwrap();
+            assert!(seen.insert(line.to_string()), "{line} landed twice");
+            let id = line
+                .split("\"id\":\"t")
+                .nth(1)
+                .unwrap()
+                .trim_end_matches("\"}");
+            let (t, i) = id.split_once('-').unwrap();
+            let (t, i): (usize, i64) = (t.parse().unwrap(), i.parse().unwrap());
+            assert!(i > last_per_thread[t], "thread {t}'s rows are out of order");
+            last_per_thread[t] = i;
+        }
+    }
+    assert_eq!(seen.len(), 80_000);
+}
+
+#[test]
+fn while_a_send_runs_other_calls_are_refused_at_once() {
+    let s3 = S3Space::new();
+    let job = JobEndpoint::start();
+    job.answer(Answer::Hang);
+    let mut options = s3.options();
+    options.job_endpoint = Some(job.url.clone());
+    options.limits.response_timeout = Duration::from_secs(3);
+    let pipe = Arc::new(RedshiftIo::new(options).unwrap());
+    pipe.pack(br#"{"time":"2026-11-25T17:00:00","id":"a"}"#)
+        .unwrap();
+    let sender = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || pipe.send())
+    };
+    while job.requests().is_empty() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(pipe.sending_in_progress());
+    assert_eq!(pipe.pack(b"{}"), Err(Error::SendingInProgress));
+    assert_eq!(pipe.seal(), Err(Error::SendingInProgress));
+    assert_eq!(pipe.send(), Err(Error::SendingInProgress));
+    assert_eq!(
+        pipe.pack_lines(b"{}").unwrap_err().error,
+        Error::SendingInProgress
+    );
+    assert!(matches!(sender.join().unwrap(), Err(Error::Http(_))));
+    assert!(!pipe.sending_in_progress());
+    job.answer(Answer::Status(200));
+    pipe.send().unwrap();
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real component in wasmtime, against a signing S3 server and a mock
+//! job endpoint. One test binary, so the component is compiled once for all of them.
+
+mod concurrency;
+mod manifests;
+mod roundtrip;
+mod sandbox;
+mod send;
