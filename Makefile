@@ -8,9 +8,9 @@ CARGO ?= cargo
 setup:
 	rustup target add wasm32-wasip2
 
-# The pipe component alone: target/component/wasm32-wasip2/release/rio_guest.wasm
+# The pipe component alone: target/component/wasm32-wasip2/component/rio_guest.wasm
 component: setup
-	$(CARGO) build --release --package rio-guest --target wasm32-wasip2 --target-dir target/component
+	$(CARGO) build --profile component --package rio-guest --target wasm32-wasip2 --target-dir target/component
 
 test: setup
 	$(CARGO) test --workspace

@@ -23,7 +23,8 @@ fn main() {
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo.current_dir(workspace).args([
         "build",
-        "--release",
+        "--profile",
+        "component",
         "--package",
         "rio-guest",
         "--target",
@@ -42,7 +43,7 @@ fn main() {
         status.success(),
         "building the component failed; is the target installed? (rustup target add wasm32-wasip2)"
     );
-    let wasm = target_dir.join("wasm32-wasip2/release/rio_guest.wasm");
+    let wasm = target_dir.join("wasm32-wasip2/component/rio_guest.wasm");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("rio_guest.wasm");
     std::fs::copy(&wasm, &out).unwrap_or_else(|e| panic!("copying {}: {e}", wasm.display()));
 }

@@ -83,6 +83,10 @@ impl GuestRedshiftIo for PipeResource {
         self.call(|pipe| pipe.create_and_upload_custom_manifest(&key))
     }
 
+    fn create_and_upload_manifest(&self) -> Result<String, wit::Error> {
+        self.call(Pipe::create_and_upload_manifest)
+    }
+
     fn reset(&self) -> Result<(), wit::Error> {
         self.call(Pipe::reset)
     }

@@ -154,14 +154,18 @@ impl<I: Io> Pipe<I> {
     }
 
     pub fn create_and_upload_custom_manifest(&mut self, key: &str) -> Result<(), Error> {
-        match self.state {
-            PipeState::Closed => return Err(Error::PipeClosed),
-            PipeState::Open => return Err(Error::NotSealed),
-            PipeState::Sealed => {}
-        }
+        self.check_sealed()?;
         check_key("manifest key", key, false).map_err(Error::InvalidOptions)?;
         let key = self.naming.custom(key);
         self.put(&key, &manifest::render(&self.files), "application/json")
+    }
+
+    /// Writes the run's manifest where `send` puts it (SPEC §1) and returns its key.
+    pub fn create_and_upload_manifest(&mut self) -> Result<String, Error> {
+        self.check_sealed()?;
+        let key = self.naming.manifest(&self.run);
+        self.put(&key, &manifest::render(&self.files), "application/json")?;
+        Ok(key)
     }
 
     /// Seals, validates, writes the manifest and the table config, posts the job, starts a new run.
@@ -230,6 +234,14 @@ impl<I: Io> Pipe<I> {
             buffered_rows: self.writer_rows + unsent.map_or(0, |u| u.rows),
             buffered_raw_bytes: self.writer.raw_len() + unsent.map_or(0, |u| u.raw_bytes),
             ..self.stats.clone()
+        }
+    }
+
+    fn check_sealed(&self) -> Result<(), Error> {
+        match self.state {
+            PipeState::Sealed => Ok(()),
+            PipeState::Open => Err(Error::NotSealed),
+            PipeState::Closed => Err(Error::PipeClosed),
         }
     }
 
@@ -751,6 +763,22 @@ mod tests {
             assert_eq!(entry["mandatory"], true);
             assert_eq!(entry["meta"]["content_length"], world.objects[&key].len());
         }
+    }
+
+    #[test]
+    fn the_default_manifest_goes_where_send_puts_it() {
+        let (mut pipe, io) = open_with(Options {
+            key_prefix: Some("etl".into()),
+            ..options()
+        });
+        assert_eq!(pipe.create_and_upload_manifest(), Err(Error::NotSealed));
+        pipe.pack(&row(1)).unwrap();
+        pipe.seal().unwrap();
+        let key = pipe.create_and_upload_manifest().unwrap();
+        assert_eq!(key, format!("etl/analytics_events_{DATE}.manifest"));
+        assert_eq!(io.world().objects[&key], manifest::render(pipe.files()));
+        pipe.close_without_sending().unwrap();
+        assert_eq!(pipe.create_and_upload_manifest(), Err(Error::PipeClosed));
     }
 
     #[test]

@@ -30,7 +30,7 @@ mod bindings {
         world: "redshift-io",
         additional_derives: [PartialEq, Eq],
     });
-    pub use rio::redshift_io::types;
+    pub use self::rio::redshift_io::types;
 }
 
 mod error;

@@ -110,6 +110,11 @@ impl RedshiftIo {
         })
     }
 
+    /// Writes the run's manifest where `send` puts it (the pipe must be sealed); returns its key.
+    pub fn create_and_upload_manifest(&self) -> Result<String, Error> {
+        self.call(|guest, store, pipe| guest.call_create_and_upload_manifest(store, pipe))
+    }
+
     /// Starts anew, as if just opened: no buffered rows, no files.
     pub fn reset(&self) -> Result<(), Error> {
         self.call(|guest, store, pipe| guest.call_reset(store, pipe))
