@@ -15,8 +15,14 @@ component: setup
 test: setup
 	$(CARGO) test --workspace
 
+# One million generated event rows, loaded into the embedded S3 under ./rio-data/.
+DEMO_ROWS ?= 1000000
+RIO = $(CARGO) run --release --quiet --package rio --bin rio --
+
 demo: setup
-	$(CARGO) run --release --package rio --example without_worker
+	$(RIO) sample --rows $(DEMO_ROWS) --output target/demo/events.ndjson
+	$(RIO) load target/demo/events.ndjson --table-config host/examples/events.yml
+	@echo "written to rio-data/rio:" && ls -l rio-data/rio | tail -n 6
 
 lint: setup
 	$(CARGO) fmt --all -- --check

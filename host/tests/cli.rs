@@ -1,0 +1,253 @@
+//! The `rio` binary driven as a user drives it, against S3 servers started here.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use rio::local_s3::LocalS3;
+use rio::Credentials;
+
+const TABLE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/events.yml");
+
+fn row(i: usize) -> String {
+    format!(r#"{{"time":"2026-11-25T17:00:00","event_id":"e{i}","user_id":{i},"premium":true}}"#)
+}
+
+fn ndjson(rows: std::ops::Range<usize>) -> String {
+    rows.map(|i| row(i) + "\n").collect()
+}
+
+/// `rio` with no AWS settings from the environment running the tests.
+fn rio(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rio"));
+    command.current_dir(dir);
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "RIO_BUCKET"] {
+        command.env_remove(name);
+    }
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("rio runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// All data files under `dir`, gunzipped and joined in upload order.
+fn stored_rows(bucket_dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = walk(bucket_dir).into_iter().filter(|p| p.to_string_lossy().ends_with(".json.gz")).collect();
+    let index = |p: &PathBuf| -> u64 {
+        let name = p.file_name().unwrap().to_string_lossy();
+        name.trim_end_matches(".json.gz").rsplit('_').next().unwrap().parse().unwrap()
+    };
+    files.sort_by_key(index);
+    let mut all = String::new();
+    for file in files {
+        flate2::read::GzDecoder::new(std::fs::File::open(file).unwrap()).read_to_string(&mut all).unwrap();
+    }
+    all
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn load_into_the_embedded_s3_writes_the_default_manifest_and_prints_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..1000)).unwrap();
+    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "--buffer-size", "20000"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("using the embedded S3, objects go to rio-data/rio"), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("loaded 1000 rows in "), "{stdout}");
+    assert!(stdout.contains("COPY analytics.events FROM 's3://rio/analytics_events_"), "{stdout}");
+    assert!(stdout.contains("MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto';"), "{stdout}");
+    let bucket = dir.path().join("rio-data/rio");
+    assert_eq!(stored_rows(&bucket), ndjson(0..1000));
+    let manifests: Vec<PathBuf> = walk(&bucket).into_iter().filter(|p| p.extension().is_some_and(|e| e == "manifest")).collect();
+    assert_eq!(manifests.len(), 1);
+    let manifest = std::fs::read_to_string(&manifests[0]).unwrap();
+    assert_eq!(manifest.matches("\"mandatory\":true").count(), walk(&bucket).len() - 1);
+}
+
+#[test]
+fn load_gzipped_files_and_stdin_to_a_custom_manifest_with_a_json_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(ndjson(0..50).as_bytes()).unwrap();
+    std::fs::write(dir.path().join("a.ndjson.gz"), gz.finish().unwrap()).unwrap();
+    let mut child = rio(dir.path())
+        .args(["load", "a.ndjson.gz", "-", "--schema", "analytics", "--table", "events"])
+        .args(["--manifest", "loads/today.manifest", "--prefix", "etl", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(ndjson(50..80).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["rows"], 80);
+    assert_eq!(summary["files"], 1);
+    assert_eq!(summary["manifest"], "s3://rio/etl/loads/today.manifest");
+    let bucket = dir.path().join("rio-data/rio");
+    assert_eq!(stored_rows(&bucket), ndjson(0..80));
+    assert!(bucket.join("etl/loads/today.manifest").is_file());
+}
+
+#[test]
+fn a_bad_line_stops_the_load_with_file_and_line_and_keeps_what_was_packed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rows.ndjson"), format!("{}\n{{\"broken\": }}\n{}", ndjson(0..3), ndjson(3..5))).unwrap();
+    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--schema", "analytics", "--table", "events", "-q"]));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("rio: rows.ndjson:5: not a JSON object: expected value (at byte 11 of the row) (the rows before it are sealed in S3; no manifest was written)"),
+        "{stderr}"
+    );
+    assert_eq!(stored_rows(&dir.path().join("rio-data/rio")), ndjson(0..3));
+}
+
+#[test]
+fn skip_invalid_counts_and_reports_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rows.ndjson"), format!("{}[1]\n\"text\"\n{}", ndjson(0..2), ndjson(2..4))).unwrap();
+    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--schema", "analytics", "--table", "events", "--skip-invalid", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("rio: rows.ndjson:3: skipped: not a JSON object: invalid type: sequence"), "{stderr}");
+    assert!(stderr.contains("rio: rows.ndjson:4: skipped: not a JSON object: invalid type: string"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((summary["rows"].as_u64(), summary["skipped_lines"].as_u64()), (Some(4), Some(2)));
+    assert_eq!(stored_rows(&dir.path().join("rio-data/rio")), ndjson(0..4));
+}
+
+#[test]
+fn load_into_a_configured_s3_with_credentials_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = Credentials::new("cli-test-key", "cli-test-secret-value");
+    let s3 = LocalS3::start(dir.path().join("s3"), credentials, 0).unwrap();
+    s3.create_bucket("loads").unwrap();
+    std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..10)).unwrap();
+    let with_secret = |secret: &str| {
+        let mut command = rio(dir.path());
+        command
+            .args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "--bucket", "loads", "--endpoint", s3.endpoint()])
+            .env("AWS_ACCESS_KEY_ID", "cli-test-key")
+            .env("AWS_SECRET_ACCESS_KEY", secret);
+        run(&mut command)
+    };
+    let out = with_secret("cli-test-secret-value");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("embedded"));
+    assert_eq!(stored_rows(&dir.path().join("s3/loads")), ndjson(0..10));
+
+    let out = with_secret("a-wrong-secret-value");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("403 SignatureDoesNotMatch"), "{stderr}");
+    assert!(!stderr.contains("a-wrong-secret-value") && !text(&out.stdout).contains("a-wrong-secret-value"));
+}
+
+#[test]
+fn bad_arguments_and_configs_get_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.yml"), "events:\n  dest: events\n  columns:\n  - dest: Time\n    type: timestamp\n  meta:\n    schema: analytics\n").unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["load", "missing.ndjson", "--schema", "a", "--table", "b"], "rio: missing.ndjson: No such file or directory"),
+        (&["load", "--table-config", "bad.yml"], "rio: bad.yml: invalid table config: column \"Time\": \"Time\" must start with a lowercase letter or _"),
+        (&["load", "--schema", "a", "--table", "b", "--level", "12"], "rio: invalid options: compression level 12: must be between 0 and 9"),
+        (&["validate", "bad.yml"], "rio: bad.yml: invalid table config: column \"Time\""),
+    ];
+    for (args, expected) in cases {
+        let out = run(rio(dir.path()).args(args).stdin(Stdio::null()));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.lines().any(|l| l.starts_with(expected)), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}
+
+#[test]
+fn validate_prints_the_redshift_types() {
+    let out = run(rio(Path::new(".")).args(["validate", TABLE_CONFIG]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("analytics.events: valid\n"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("time") && l.contains("timestamp without time zone") && l.contains("sortkey 1")));
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("user_id") && l.contains("bigint") && l.contains("distkey")));
+}
+
+#[test]
+fn sample_rows_are_json_objects_and_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(rio(dir.path()).args(["sample", "--rows", "100", "--seed", "7"]));
+    let again = run(rio(dir.path()).args(["sample", "--rows", "100", "--seed", "7"]));
+    assert_eq!(first.stdout, again.stdout);
+    let lines: Vec<&str> = std::str::from_utf8(&first.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 100);
+    for line in lines {
+        assert!(serde_json::from_str::<serde_json::Value>(line).unwrap().is_object());
+    }
+}
+
+/// A one-request s3-to-redshift worker: answers 200 and hands back what it was sent.
+fn one_job_endpoint() -> (String, std::thread::JoinHandle<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jobs", listener.local_addr().unwrap());
+    let worker = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Headers, then as many body bytes as Content-Length says.
+        loop {
+            let n = socket.read(&mut buffer).unwrap();
+            request.extend_from_slice(&buffer[..n]);
+            let text = text(&request);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").unwrap();
+        text(&request)
+    });
+    (url, worker)
+}
+
+#[test]
+fn send_posts_the_job_to_the_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..5)).unwrap();
+    let (url, worker) = one_job_endpoint();
+    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "--send", &url, "--truncate"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let request = worker.join().unwrap();
+    assert!(request.starts_with("POST /jobs HTTP/1.1\r\n"), "{request}");
+    let body = request.split_once("\r\n\r\n").unwrap().1;
+    assert!(body.starts_with("--bucket rio --schema analytics --tables events --date "), "{body}");
+    assert!(body.ends_with(" --gzip --truncate"), "{body}");
+    assert!(text(&out.stdout).contains(&format!("job       sent to {url}")));
+    let bucket = dir.path().join("rio-data/rio");
+    assert_eq!(stored_rows(&bucket), ndjson(0..5));
+    assert!(walk(&bucket).iter().any(|p| p.to_string_lossy().ends_with(".yml")), "the table config is written");
+}
