@@ -1,6 +1,8 @@
 //! Fixtures for the integration tests: an S3 to test against (in-process by default, or any S3
 //! named by `RIO_TEST_S3_*`), read back with an independent client, and a mock job endpoint.
 
+pub mod faults;
+
 use std::convert::Infallible;
 use std::io::Read;
 use std::net::SocketAddr;

@@ -31,22 +31,6 @@ pub enum ColumnType {
     Longtext,
 }
 
-impl ColumnType {
-    /// The Redshift SQL type this column type loads into.
-    pub fn sql_type(self) -> &'static str {
-        match self {
-            ColumnType::Boolean => "boolean",
-            ColumnType::Float => "double precision",
-            ColumnType::Int => "integer",
-            ColumnType::Bigint => "bigint",
-            ColumnType::Date => "date",
-            ColumnType::Timestamp => "timestamp without time zone",
-            ColumnType::Text => "character varying(256)",
-            ColumnType::Longtext => "character varying(65535)",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: String,
@@ -517,12 +501,6 @@ mod tests {
             ..config()
         })
         .starts_with("columns:"));
-    }
-
-    #[test]
-    fn sql_types() {
-        assert_eq!(ColumnType::Float.sql_type(), "double precision");
-        assert_eq!(ColumnType::Longtext.sql_type(), "character varying(65535)");
     }
 
     fn options() -> Options {

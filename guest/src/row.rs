@@ -1,9 +1,11 @@
-//! What a row must be: one JSON object of at most 4 MiB. The check walks the row without
-//! building values, which is several times cheaper than parsing into a tree.
+//! What a row must be: one JSON object of at most 4 MiB, with no key twice at its top level.
+//! The check walks the row without building values, which is several times cheaper than
+//! parsing into a tree.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 
 use crate::Error;
 
@@ -69,8 +71,44 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        // A column's value must not depend on which duplicate COPY happens to take.
+        let mut keys: Vec<Key<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if keys.contains(&key) {
+                return Err(A::Error::custom(format_args!("duplicate key {:?}", key.0)));
+            }
+            map.next_value::<IgnoredAny>()?;
+            keys.push(key);
+        }
         Ok(JsonObject)
+    }
+}
+
+/// A top-level key, borrowed from the row unless it had escapes.
+#[derive(PartialEq)]
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(key)))
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(key.to_string())))
     }
 }
 
@@ -158,6 +196,19 @@ mod tests {
         check(deep.as_bytes()).unwrap();
         let unbalanced = format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth - 1));
         assert_eq!(refusal(unbalanced.as_bytes()).0, "expected `,` or `]`");
+    }
+
+    #[test]
+    fn duplicate_top_level_keys_are_refused() {
+        assert_eq!(
+            refusal(br#"{"id":1,"name":"a","id":2}"#),
+            ("duplicate key \"id\"".into(), 22)
+        );
+        assert_eq!(
+            refusal(br#"{"\u0069d":1,"id":2}"#).0,
+            "duplicate key \"id\""
+        );
+        check(br#"{"a":{"x":1},"b":{"x":2}}"#).unwrap();
     }
 
     #[test]

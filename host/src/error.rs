@@ -19,6 +19,11 @@ pub enum Error {
     },
     /// The row's size; Redshift refuses JSON records over 4 MiB.
     RowTooLarge(u64),
+    /// A `pack_lines` batch over a quarter of the sandbox's memory limit: split it.
+    BatchTooLarge {
+        size: u64,
+        limit: u64,
+    },
     PipeSealed,
     PipeClosed,
     SendingInProgress,
@@ -74,6 +79,10 @@ impl fmt::Display for Error {
                     "row of {size} bytes is over Redshift's 4 MiB limit for a JSON record"
                 )
             }
+            Error::BatchTooLarge { size, limit } => write!(
+                f,
+                "batch of {size} bytes is over the {limit} bytes one call may carry (a quarter of the memory limit): split it"
+            ),
             Error::PipeSealed => f.write_str("the pipe is sealed: unseal it to pack more rows"),
             Error::PipeClosed => f.write_str("the pipe is closed"),
             Error::SendingInProgress => f.write_str("a send is in progress on this pipe"),

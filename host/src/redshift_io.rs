@@ -19,7 +19,12 @@ use crate::{BatchError, Error, FileEntry, Stats};
 pub struct RedshiftIo {
     instance: Mutex<Instance>,
     sending: AtomicBool,
+    /// The largest `pack_lines` batch copied into the sandbox: a quarter of its memory.
+    max_batch: usize,
 }
+
+/// Redshift's limit for one JSON record: a larger row is refused before it enters the sandbox.
+const MAX_ROW_BYTES: usize = 4 << 20;
 
 struct Instance {
     store: Store<Sandbox>,
@@ -47,22 +52,34 @@ impl RedshiftIo {
         Ok(RedshiftIo {
             instance: Mutex::new(Instance { store, world, pipe }),
             sending: AtomicBool::new(false),
+            max_batch: options.limits.memory_bytes / 4,
         })
     }
 
     /// Buffers one row: a JSON object of at most 4 MiB. When the current file is full it is
     /// uploaded first; if that fails, the row is not taken and may be packed again.
     pub fn pack(&self, row: &[u8]) -> Result<(), Error> {
+        if row.len() > MAX_ROW_BYTES {
+            return Err(Error::RowTooLarge(row.len() as u64));
+        }
         self.call(|guest, store, pipe| guest.call_pack(store, pipe, row))
     }
 
-    /// Packs each non-blank line of newline-delimited rows; returns how many it packed.
+    /// Packs each non-blank line of newline-delimited rows; returns how many it packed. A batch
+    /// may hold up to a quarter of the sandbox's memory limit.
     pub fn pack_lines(&self, rows: &[u8]) -> Result<u64, BatchError> {
         let refused = |error| BatchError {
             accepted: 0,
             line: 0,
             error,
         };
+        if rows.len() > self.max_batch {
+            let too_large = Error::BatchTooLarge {
+                size: rows.len() as u64,
+                limit: self.max_batch as u64,
+            };
+            return Err(refused(too_large));
+        }
         self.check_not_sending().map_err(refused)?;
         let mut instance = self.lock().map_err(refused)?;
         match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rows)) {

@@ -21,7 +21,15 @@ fn ndjson(rows: std::ops::Range<usize>) -> String {
 fn rio(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rio"));
     command.current_dir(dir);
-    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "RIO_BUCKET"] {
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_REGION",
+        "RIO_BUCKET",
+    ] {
         command.env_remove(name);
     }
     command
@@ -37,15 +45,25 @@ fn text(bytes: &[u8]) -> String {
 
 /// All data files under `dir`, gunzipped and joined in upload order.
 fn stored_rows(bucket_dir: &Path) -> String {
-    let mut files: Vec<PathBuf> = walk(bucket_dir).into_iter().filter(|p| p.to_string_lossy().ends_with(".json.gz")).collect();
+    let mut files: Vec<PathBuf> = walk(bucket_dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .collect();
     let index = |p: &PathBuf| -> u64 {
         let name = p.file_name().unwrap().to_string_lossy();
-        name.trim_end_matches(".json.gz").rsplit('_').next().unwrap().parse().unwrap()
+        name.trim_end_matches(".json.gz")
+            .rsplit('_')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     files.sort_by_key(index);
     let mut all = String::new();
     for file in files {
-        flate2::read::GzDecoder::new(std::fs::File::open(file).unwrap()).read_to_string(&mut all).unwrap();
+        flate2::read::GzDecoder::new(std::fs::File::open(file).unwrap())
+            .read_to_string(&mut all)
+            .unwrap();
     }
     all
 }
@@ -67,19 +85,42 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn load_into_the_embedded_s3_writes_the_default_manifest_and_prints_the_copy() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..1000)).unwrap();
-    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "--buffer-size", "20000"]));
+    let out = run(rio(dir.path()).args([
+        "load",
+        "rows.ndjson",
+        "--table-config",
+        TABLE_CONFIG,
+        "--buffer-size",
+        "20000",
+    ]));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("using the embedded S3, objects go to rio-data/rio"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("using the embedded S3, objects go to rio-data/rio"),
+        "{}",
+        text(&out.stderr)
+    );
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("loaded 1000 rows in "), "{stdout}");
-    assert!(stdout.contains("COPY analytics.events FROM 's3://rio/analytics_events_"), "{stdout}");
-    assert!(stdout.contains("MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto';"), "{stdout}");
+    assert!(
+        stdout.contains("COPY analytics.events FROM 's3://rio/analytics_events_"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto';"),
+        "{stdout}"
+    );
     let bucket = dir.path().join("rio-data/rio");
     assert_eq!(stored_rows(&bucket), ndjson(0..1000));
-    let manifests: Vec<PathBuf> = walk(&bucket).into_iter().filter(|p| p.extension().is_some_and(|e| e == "manifest")).collect();
+    let manifests: Vec<PathBuf> = walk(&bucket)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "manifest"))
+        .collect();
     assert_eq!(manifests.len(), 1);
     let manifest = std::fs::read_to_string(&manifests[0]).unwrap();
-    assert_eq!(manifest.matches("\"mandatory\":true").count(), walk(&bucket).len() - 1);
+    assert_eq!(
+        manifest.matches("\"mandatory\":true").count(),
+        walk(&bucket).len() - 1
+    );
 }
 
 #[test]
@@ -89,14 +130,33 @@ fn load_gzipped_files_and_stdin_to_a_custom_manifest_with_a_json_summary() {
     gz.write_all(ndjson(0..50).as_bytes()).unwrap();
     std::fs::write(dir.path().join("a.ndjson.gz"), gz.finish().unwrap()).unwrap();
     let mut child = rio(dir.path())
-        .args(["load", "a.ndjson.gz", "-", "--schema", "analytics", "--table", "events"])
-        .args(["--manifest", "loads/today.manifest", "--prefix", "etl", "--json"])
+        .args([
+            "load",
+            "a.ndjson.gz",
+            "-",
+            "--schema",
+            "analytics",
+            "--table",
+            "events",
+        ])
+        .args([
+            "--manifest",
+            "loads/today.manifest",
+            "--prefix",
+            "etl",
+            "--json",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(ndjson(50..80).as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ndjson(50..80).as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -111,8 +171,20 @@ fn load_gzipped_files_and_stdin_to_a_custom_manifest_with_a_json_summary() {
 #[test]
 fn a_bad_line_stops_the_load_with_file_and_line_and_keeps_what_was_packed() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rows.ndjson"), format!("{}\n{{\"broken\": }}\n{}", ndjson(0..3), ndjson(3..5))).unwrap();
-    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--schema", "analytics", "--table", "events", "-q"]));
+    std::fs::write(
+        dir.path().join("rows.ndjson"),
+        format!("{}\n{{\"broken\": }}\n{}", ndjson(0..3), ndjson(3..5)),
+    )
+    .unwrap();
+    let out = run(rio(dir.path()).args([
+        "load",
+        "rows.ndjson",
+        "--schema",
+        "analytics",
+        "--table",
+        "events",
+        "-q",
+    ]));
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -125,14 +197,36 @@ fn a_bad_line_stops_the_load_with_file_and_line_and_keeps_what_was_packed() {
 #[test]
 fn skip_invalid_counts_and_reports_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rows.ndjson"), format!("{}[1]\n\"text\"\n{}", ndjson(0..2), ndjson(2..4))).unwrap();
-    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--schema", "analytics", "--table", "events", "--skip-invalid", "--json"]));
+    std::fs::write(
+        dir.path().join("rows.ndjson"),
+        format!("{}[1]\n\"text\"\n{}", ndjson(0..2), ndjson(2..4)),
+    )
+    .unwrap();
+    let out = run(rio(dir.path()).args([
+        "load",
+        "rows.ndjson",
+        "--schema",
+        "analytics",
+        "--table",
+        "events",
+        "--skip-invalid",
+        "--json",
+    ]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("rio: rows.ndjson:3: skipped: not a JSON object: invalid type: sequence"), "{stderr}");
-    assert!(stderr.contains("rio: rows.ndjson:4: skipped: not a JSON object: invalid type: string"), "{stderr}");
+    assert!(
+        stderr.contains("rio: rows.ndjson:3: skipped: not a JSON object: invalid type: sequence"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rio: rows.ndjson:4: skipped: not a JSON object: invalid type: string"),
+        "{stderr}"
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((summary["rows"].as_u64(), summary["skipped_lines"].as_u64()), (Some(4), Some(2)));
+    assert_eq!(
+        (summary["rows"].as_u64(), summary["skipped_lines"].as_u64()),
+        (Some(4), Some(2))
+    );
     assert_eq!(stored_rows(&dir.path().join("rio-data/rio")), ndjson(0..4));
 }
 
@@ -146,7 +240,16 @@ fn load_into_a_configured_s3_with_credentials_from_the_environment() {
     let with_secret = |secret: &str| {
         let mut command = rio(dir.path());
         command
-            .args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "--bucket", "loads", "--endpoint", s3.endpoint()])
+            .args([
+                "load",
+                "rows.ndjson",
+                "--table-config",
+                TABLE_CONFIG,
+                "--bucket",
+                "loads",
+                "--endpoint",
+                s3.endpoint(),
+            ])
             .env("AWS_ACCESS_KEY_ID", "cli-test-key")
             .env("AWS_SECRET_ACCESS_KEY", secret);
         run(&mut command)
@@ -160,7 +263,10 @@ fn load_into_a_configured_s3_with_credentials_from_the_environment() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("403 SignatureDoesNotMatch"), "{stderr}");
-    assert!(!stderr.contains("a-wrong-secret-value") && !text(&out.stdout).contains("a-wrong-secret-value"));
+    assert!(
+        !stderr.contains("a-wrong-secret-value")
+            && !text(&out.stdout).contains("a-wrong-secret-value")
+    );
 }
 
 #[test]
@@ -175,9 +281,17 @@ fn bad_arguments_and_configs_get_one_clear_line() {
     ];
     for (args, expected) in cases {
         let out = run(rio(dir.path()).args(args).stdin(Stdio::null()));
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         let stderr = text(&out.stderr);
-        assert!(stderr.lines().any(|l| l.starts_with(expected)), "{args:?}: {stderr}");
+        assert!(
+            stderr.lines().any(|l| l.starts_with(expected)),
+            "{args:?}: {stderr}"
+        );
         assert!(!stderr.contains("panicked"));
     }
 }
@@ -188,8 +302,12 @@ fn validate_prints_the_redshift_types() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("analytics.events: valid\n"), "{stdout}");
-    assert!(stdout.lines().any(|l| l.trim_start().starts_with("time") && l.contains("timestamp without time zone") && l.contains("sortkey 1")));
-    assert!(stdout.lines().any(|l| l.trim_start().starts_with("user_id") && l.contains("bigint") && l.contains("distkey")));
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("time")
+        && l.contains("timestamp without time zone")
+        && l.contains("sortkey 1")));
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("user_id")
+        && l.contains("bigint")
+        && l.contains("distkey")));
 }
 
 #[test]
@@ -198,10 +316,15 @@ fn sample_rows_are_json_objects_and_reproducible() {
     let first = run(rio(dir.path()).args(["sample", "--rows", "100", "--seed", "7"]));
     let again = run(rio(dir.path()).args(["sample", "--rows", "100", "--seed", "7"]));
     assert_eq!(first.stdout, again.stdout);
-    let lines: Vec<&str> = std::str::from_utf8(&first.stdout).unwrap().lines().collect();
+    let lines: Vec<&str> = std::str::from_utf8(&first.stdout)
+        .unwrap()
+        .lines()
+        .collect();
     assert_eq!(lines.len(), 100);
     for line in lines {
-        assert!(serde_json::from_str::<serde_json::Value>(line).unwrap().is_object());
+        assert!(serde_json::from_str::<serde_json::Value>(line)
+            .unwrap()
+            .is_object());
     }
 }
 
@@ -221,14 +344,20 @@ fn one_job_endpoint() -> (String, std::thread::JoinHandle<String>) {
             if let Some((head, body)) = text.split_once("\r\n\r\n") {
                 let length: usize = head
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
                     .unwrap_or(0);
                 if body.len() >= length {
                     break;
                 }
             }
         }
-        socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").unwrap();
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            .unwrap();
         text(&request)
     });
     (url, worker)
@@ -239,15 +368,31 @@ fn send_posts_the_job_to_the_worker() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..5)).unwrap();
     let (url, worker) = one_job_endpoint();
-    let out = run(rio(dir.path()).args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "--send", &url, "--truncate"]));
+    let out = run(rio(dir.path()).args([
+        "load",
+        "rows.ndjson",
+        "--table-config",
+        TABLE_CONFIG,
+        "--send",
+        &url,
+        "--truncate",
+    ]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let request = worker.join().unwrap();
     assert!(request.starts_with("POST /jobs HTTP/1.1\r\n"), "{request}");
     let body = request.split_once("\r\n\r\n").unwrap().1;
-    assert!(body.starts_with("--bucket rio --schema analytics --tables events --date "), "{body}");
+    assert!(
+        body.starts_with("--bucket rio --schema analytics --tables events --date "),
+        "{body}"
+    );
     assert!(body.ends_with(" --gzip --truncate"), "{body}");
     assert!(text(&out.stdout).contains(&format!("job       sent to {url}")));
     let bucket = dir.path().join("rio-data/rio");
     assert_eq!(stored_rows(&bucket), ndjson(0..5));
-    assert!(walk(&bucket).iter().any(|p| p.to_string_lossy().ends_with(".yml")), "the table config is written");
+    assert!(
+        walk(&bucket)
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".yml")),
+        "the table config is written"
+    );
 }

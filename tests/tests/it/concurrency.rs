@@ -82,3 +82,70 @@ fn while_a_send_runs_other_calls_are_refused_at_once() {
     job.answer(Answer::Status(200));
     pipe.send().unwrap();
 }
+
+/// Packs `row`, waiting out the moments when another thread has the pipe sealed or sending.
+fn pack_patiently(pipe: &RedshiftIo, row: &[u8]) {
+    loop {
+        match pipe.pack(row) {
+            Ok(()) => return,
+            Err(Error::PipeSealed | Error::SendingInProgress) => std::thread::yield_now(),
+            Err(other) => panic!("pack failed: {other}"),
+        }
+    }
+}
+
+#[test]
+fn packing_threads_with_seals_and_stats_in_between_lose_and_double_nothing() {
+    let rows_per_thread = 50_000;
+    let s3 = S3Space::new();
+    let mut options = s3.options();
+    options.buffer_size = Some(500_000);
+    let pipe = Arc::new(RedshiftIo::new(options).unwrap());
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sealer = {
+        let (pipe, done) = (pipe.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut seals = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                pipe.seal().unwrap();
+                pipe.stats().unwrap();
+                pipe.unseal().unwrap();
+                seals += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            seals
+        })
+    };
+    let packers: Vec<_> = (0..8)
+        .map(|t| {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || {
+                for i in 0..rows_per_thread {
+                    pack_patiently(&pipe, format!(r#"{{"id":"t{t}-{i}"}}"#).as_bytes());
+                }
+            })
+        })
+        .collect();
+    for packer in packers {
+        packer.join().unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seals = sealer.join().unwrap();
+    assert!(seals > 1);
+    pipe.seal().unwrap();
+    let mut seen = HashSet::new();
+    for file in pipe.files().unwrap() {
+        for line in gunzip(&s3.get(&file.key))
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+        {
+            assert!(
+                seen.insert(line.to_vec()),
+                "{} landed twice",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+    assert_eq!(seen.len(), 8 * rows_per_thread);
+    assert_eq!(pipe.stats().unwrap().rows, 8 * rows_per_thread as u64);
+}

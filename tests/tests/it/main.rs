@@ -1,7 +1,9 @@
 //! Integration tests: the real component in wasmtime, against a signing S3 server and a mock
 //! job endpoint. One test binary, so the component is compiled once for all of them.
 
+mod bad_input;
 mod concurrency;
+mod faults;
 mod manifests;
 mod roundtrip;
 mod sandbox;

@@ -33,13 +33,34 @@ fn the_memory_limit_stops_the_component_with_a_clear_error() {
     options.limits.memory_bytes = 8 << 20;
     options.buffer_size = Some(64 << 20);
     let pipe = RedshiftIo::new(options).unwrap();
-    let batch: Vec<u8> = (0..200_000)
-        .flat_map(|i| format!("{{\"id\":\"{i}\",\"pad\":\"{:0>40}\"}}\n", i).into_bytes())
-        .collect();
-    let error = pipe.pack_lines(&batch).unwrap_err().error;
+    // Rows that compress poorly, in batches small enough to pass: the gzip file outgrows 8 MiB.
+    let mut state = 1u64;
+    let mut outcome = Ok(0);
+    for _ in 0..100 {
+        let batch: String = (0..10_000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                format!(
+                    "{{\"pad\":\"{state:016x}{:016x}\"}}\n",
+                    state.rotate_left(17)
+                )
+            })
+            .collect();
+        outcome = pipe.pack_lines(batch.as_bytes());
+        if outcome.is_err() {
+            break;
+        }
+    }
+    let error = outcome.unwrap_err().error;
     assert!(
         matches!(&error, Error::Runtime(m) if m.contains("memory limit of 8 MiB")),
         "{error:?}"
+    );
+    assert!(
+        matches!(pipe.stats(), Err(Error::Runtime(_))),
+        "a trapped sandbox refuses further calls"
     );
 }
 

@@ -7,6 +7,18 @@ use rio_tests::{Answer, JobEndpoint, S3Space};
 
 const ROW: &[u8] = br#"{"time":"2026-11-25T17:00:00","id":"a"}"#;
 
+/// A pipe into `s3` whose jobs go to `job`, with its options adjusted by `adjust`.
+fn pipe_with_worker(
+    s3: &S3Space,
+    job: &JobEndpoint,
+    adjust: impl FnOnce(&mut rio::Options),
+) -> RedshiftIo {
+    let mut options = s3.options();
+    options.job_endpoint = Some(job.url.clone());
+    adjust(&mut options);
+    RedshiftIo::new(options).unwrap()
+}
+
 fn data_puts(s3: &S3Space) -> usize {
     s3.list()
         .iter()
@@ -18,10 +30,7 @@ fn data_puts(s3: &S3Space) -> usize {
 fn send_uploads_manifest_and_config_posts_the_job_and_starts_a_new_run() {
     let s3 = S3Space::new();
     let job = JobEndpoint::start();
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    options.truncate = true;
-    let pipe = RedshiftIo::new(options).unwrap();
+    let pipe = pipe_with_worker(&s3, &job, |o| o.truncate = true);
     let first = pipe.stats().unwrap();
     pipe.pack(ROW).unwrap();
     pipe.send().unwrap();
@@ -60,11 +69,10 @@ fn send_uploads_manifest_and_config_posts_the_job_and_starts_a_new_run() {
 fn the_json_job_format() {
     let s3 = S3Space::new();
     let job = JobEndpoint::start();
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    options.job_format = JobFormat::Json;
-    options.force = true;
-    let pipe = RedshiftIo::new(options).unwrap();
+    let pipe = pipe_with_worker(&s3, &job, |o| {
+        o.job_format = JobFormat::Json;
+        o.force = true;
+    });
     let date = pipe.stats().unwrap().data_date;
     pipe.pack(ROW).unwrap();
     pipe.send().unwrap();
@@ -82,9 +90,7 @@ fn the_json_job_format() {
 fn a_rejected_job_leaves_the_pipe_sealed_and_the_resend_uploads_no_data_again() {
     let s3 = S3Space::new();
     let job = JobEndpoint::start();
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    let pipe = RedshiftIo::new(options).unwrap();
+    let pipe = pipe_with_worker(&s3, &job, |_| {});
     pipe.pack(ROW).unwrap();
     job.answer(Answer::Status(500));
     let error = pipe.send().unwrap_err();
@@ -138,10 +144,9 @@ fn a_job_endpoint_that_hangs_times_out() {
     let s3 = S3Space::new();
     let job = JobEndpoint::start();
     job.answer(Answer::Hang);
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    options.limits.response_timeout = Duration::from_millis(500);
-    let pipe = RedshiftIo::new(options).unwrap();
+    let pipe = pipe_with_worker(&s3, &job, |o| {
+        o.limits.response_timeout = Duration::from_millis(500)
+    });
     pipe.pack(ROW).unwrap();
     let error = pipe.send().unwrap_err();
     assert!(
@@ -160,9 +165,7 @@ fn send_without_a_job_endpoint_or_rows() {
     assert_eq!(pipe.stats().unwrap().buffered_rows, 1);
 
     let job = JobEndpoint::start();
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    let empty = RedshiftIo::new(options).unwrap();
+    let empty = pipe_with_worker(&s3, &job, |_| {});
     empty.send().unwrap();
     assert!(job.requests().is_empty(), "nothing packed: nothing posted");
 }
@@ -171,9 +174,7 @@ fn send_without_a_job_endpoint_or_rows() {
 fn close_sends_then_refuses_everything() {
     let s3 = S3Space::new();
     let job = JobEndpoint::start();
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    let pipe = RedshiftIo::new(options).unwrap();
+    let pipe = pipe_with_worker(&s3, &job, |_| {});
     pipe.pack(ROW).unwrap();
     pipe.close().unwrap();
     assert_eq!(job.requests().len(), 1);
@@ -183,4 +184,26 @@ fn close_sends_then_refuses_everything() {
     pipe.close().unwrap();
     pipe.close_without_sending().unwrap();
     assert_eq!(job.requests().len(), 1);
+}
+
+#[test]
+fn redirects_and_client_errors_from_the_worker_are_rejections() {
+    let s3 = S3Space::new();
+    let job = JobEndpoint::start();
+    let pipe = pipe_with_worker(&s3, &job, |_| {});
+    pipe.pack(ROW).unwrap();
+    for status in [302, 400, 404] {
+        job.answer(Answer::Status(status));
+        assert_eq!(
+            pipe.send(),
+            Err(Error::JobRejected {
+                status,
+                body: format!("answered {status}")
+            })
+        );
+        assert_eq!(pipe.stats().unwrap().state, PipeState::Sealed);
+    }
+    assert_eq!(data_puts(&s3), 1, "resending uploaded no data again");
+    job.answer(Answer::Status(200));
+    pipe.send().unwrap();
 }

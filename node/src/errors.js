@@ -1,0 +1,137 @@
+// The component's `error` variant as Error subclasses named like the Rust API's variants.
+// Messages say what went wrong and where, and never hold a secret: the component puts none in.
+
+export class RioError extends Error {
+  get name() {
+    return this.constructor.name;
+  }
+}
+
+export class InvalidOptions extends RioError {
+  constructor(message) {
+    super(`invalid options: ${message}`);
+  }
+}
+
+export class InvalidConfig extends RioError {
+  constructor(message) {
+    super(`invalid table config: ${message}`);
+  }
+}
+
+export class InvalidJson extends RioError {
+  constructor({ message, offset }) {
+    super(`not a JSON object: ${message} (at byte ${offset} of the row)`);
+    this.offset = Number(offset);
+  }
+}
+
+export class RowTooLarge extends RioError {
+  constructor(size) {
+    super(`row of ${size} bytes is over Redshift's 4 MiB limit for a JSON record`);
+    this.size = Number(size);
+  }
+}
+
+export class PipeSealed extends RioError {
+  constructor() {
+    super('the pipe is sealed: unseal it to pack more rows');
+  }
+}
+
+export class PipeClosed extends RioError {
+  constructor() {
+    super('the pipe is closed');
+  }
+}
+
+export class SendingInProgress extends RioError {
+  constructor() {
+    super('a send is in progress on this pipe');
+  }
+}
+
+export class NotSealed extends RioError {
+  constructor() {
+    super('the pipe is not sealed: seal it before writing a manifest');
+  }
+}
+
+export class NoJobEndpoint extends RioError {
+  constructor() {
+    super('no job endpoint is configured: send needs an s3-to-redshift worker');
+  }
+}
+
+export class S3Error extends RioError {
+  constructor({ status, code, message, requestId, key, attempts }) {
+    super(s3Message({ status, code, message, requestId, key, attempts }));
+    Object.assign(this, { status, code, requestId, key, attempts, reason: message });
+  }
+}
+
+export class HttpError extends RioError {
+  constructor(message) {
+    super(`job endpoint unreachable: ${message}`);
+    this.reason = message;
+  }
+}
+
+export class JobRejected extends RioError {
+  constructor({ status, body }) {
+    super(`job endpoint answered ${status}: ${body}`);
+    Object.assign(this, { status, body });
+  }
+}
+
+/** A `packLines` call that stopped early: `accepted` rows before line `line` stay packed. */
+export class BatchError extends RioError {
+  constructor({ accepted, line, error }) {
+    const cause = fromWit(error);
+    super(
+      line === 0
+        ? cause.message
+        : `line ${line}: ${cause.message} (${accepted} rows before it were packed)`,
+      { cause },
+    );
+    Object.assign(this, { accepted, line });
+  }
+}
+
+function s3Message({ status, code, message, requestId, key, attempts }) {
+  const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+  if (status === 0) return `S3 PUT ${key} got no answer after ${tries}: ${code}: ${message}`;
+  let text = `S3 PUT ${key} failed after ${tries}: ${status} ${code}`;
+  if (message) text += `: ${message}`;
+  if (requestId) text += ` (request id ${requestId})`;
+  return text;
+}
+
+const variants = {
+  'invalid-options': (val) => new InvalidOptions(val),
+  'invalid-config': (val) => new InvalidConfig(val),
+  'invalid-json': (val) => new InvalidJson(val),
+  'row-too-large': (val) => new RowTooLarge(val),
+  'pipe-sealed': () => new PipeSealed(),
+  'pipe-closed': () => new PipeClosed(),
+  'sending-in-progress': () => new SendingInProgress(),
+  'not-sealed': () => new NotSealed(),
+  'no-job-endpoint': () => new NoJobEndpoint(),
+  s3: (val) => new S3Error(val),
+  http: (val) => new HttpError(val),
+  'job-rejected': (val) => new JobRejected(val),
+};
+
+/** The component's `error` variant (`{tag, val}`) as a RioError. */
+export function fromWit({ tag, val }) {
+  return variants[tag](val);
+}
+
+/** Rewrites a component failure (jco's ComponentError) as a RioError; anything else as is. */
+export function translate(e) {
+  if (e === null || typeof e !== 'object' || !('payload' in e)) return e;
+  const p = e.payload;
+  return 'accepted' in p
+    ? new BatchError({ accepted: Number(p.accepted), line: Number(p.line), error: p.error })
+    : fromWit(p);
+}
