@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: setup component test demo lint
+.PHONY: setup component test demo lint soak fuzz
 
 # The component is built for WASI 0.2.
 setup:
@@ -28,3 +28,16 @@ lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --package rio-guest --target wasm32-wasip2 -- -D warnings
+
+# The fault soak at full size: a million rows through S3 failing 10 % of requests.
+SOAK_ROWS ?= 1000000
+soak: setup
+	RIO_SOAK_ROWS=$(SOAK_ROWS) $(CARGO) test --package rio-tests --test it -- faults::soak --exact --nocapture
+
+# Each fuzz target for FUZZ_SECONDS (nightly and cargo-fuzz); new finds land in guest/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd guest && for target in rows table_config s3_error; do \
+		cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done

@@ -100,7 +100,8 @@ fn oversized_rows_and_batches_are_refused_before_they_enter_the_sandbox() {
 #[test]
 fn bad_options_name_the_option() {
     let s3 = S3Space::new();
-    let cases: [(&str, fn(&mut rio::Options)); 10] = [
+    type Adjust = fn(&mut rio::Options);
+    let cases: [(&str, Adjust); 10] = [
         ("bucket \"\" must be 3 to 63 characters long", |o| {
             o.bucket = String::new()
         }),

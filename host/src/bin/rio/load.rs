@@ -239,8 +239,11 @@ fn options(
     options
 }
 
+/// An input's name as shown in messages, and its reader.
+type Input = (String, Box<dyn Read>);
+
 /// Every input opened before anything is loaded, so a missing file stops nothing half-done.
-fn open_inputs(files: &[String]) -> Result<Vec<(String, Box<dyn Read>)>, Failure> {
+fn open_inputs(files: &[String]) -> Result<Vec<Input>, Failure> {
     let stdin = ["-".to_string()];
     let names = if files.is_empty() { &stdin[..] } else { files };
     names
@@ -260,7 +263,7 @@ fn open_inputs(files: &[String]) -> Result<Vec<(String, Box<dyn Read>)>, Failure
 /// Packs every input; returns how many lines were skipped. A bad line without --skip-invalid
 /// stops the load after sealing what was packed, so nothing accepted is lost.
 fn pack_inputs(
-    inputs: Vec<(String, Box<dyn Read>)>,
+    inputs: Vec<Input>,
     skip_invalid: bool,
     pipe: &RedshiftIo,
     progress: &Progress,
