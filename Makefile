@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: setup component test demo lint soak fuzz
+.PHONY: setup component test demo lint soak fuzz bench
 
 # The component is built for WASI 0.2.
 setup:
@@ -41,3 +41,10 @@ fuzz:
 	cd guest && for target in rows table_config s3_error; do \
 		cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
+
+# Throughput, memory and start-up: the component against the same core natively and a Python
+# loader (boto3), in one run; BENCH_MB of rows per case. Table on stdout, JSON in target/bench.json.
+BENCH_MB ?= 100
+bench: setup
+	python3 -c "import boto3" 2>/dev/null || pip install --quiet boto3
+	$(CARGO) run --release --package rio-bench -- --mb $(BENCH_MB)

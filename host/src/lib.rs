@@ -38,6 +38,7 @@ pub mod local_s3;
 mod options;
 mod redshift_io;
 mod runtime;
+pub mod sample;
 mod sandbox;
 
 pub use bindings::types::{

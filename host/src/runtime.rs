@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Engine, Store};
+use wasmtime::{Cache, CacheConfig, Config, Engine, Store};
 
 use crate::bindings::{RedshiftIo as World, RedshiftIoPre as WorldPre};
 use crate::sandbox::Sandbox;
@@ -32,7 +32,14 @@ pub(crate) fn runtime() -> Result<&'static Runtime, Error> {
 impl Runtime {
     fn load() -> wasmtime::Result<Self> {
         // wasmtime's defaults are the fast ones; memory is bounded per store by a limiter.
-        let engine = Engine::default();
+        let mut config = Config::new();
+        // Machine code is cached on disk (wasmtime's cache, under ~/.cache/wasmtime): only the
+        // first process on a machine compiles the component; later ones start in milliseconds.
+        // Without a usable cache directory, every process compiles, which is slower but works.
+        if let Ok(cache) = Cache::new(CacheConfig::new()) {
+            config.cache(Some(cache));
+        }
+        let engine = Engine::new(&config)?;
         let component = Component::new(&engine, COMPONENT)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
