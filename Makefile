@@ -12,8 +12,16 @@ setup:
 component: setup
 	$(CARGO) build --profile component --package rio-guest --target wasm32-wasip2 --target-dir target/component
 
-test: setup
+# The Node.js package's dependencies, installed again only when its lockfile changes.
+NPM ?= npm
+node/node_modules/.package-lock.json: node/package.json node/package-lock.json
+	cd node && $(NPM) ci --no-audit --no-fund
+
+# Rust tests (unit, integration, CLI), then the same component in Node.js through jco.
+test: setup node/node_modules/.package-lock.json
 	$(CARGO) test --workspace
+	$(CARGO) build --package rio --bin rio
+	cd node && $(NPM) test
 
 # One million generated event rows, loaded into the embedded S3 under ./rio-data/.
 DEMO_ROWS ?= 1000000
