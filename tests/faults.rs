@@ -1,7 +1,6 @@
 //! An S3 that misbehaves on a seeded schedule: a proxy in front of the real server that answers
 //! some requests with an error, hangs up, stalls or cuts its answer short.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -106,17 +105,7 @@ impl FaultyS3 {
             injected: Vec::new(),
             forwarded: 0,
         }));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
-                [127, 0, 0, 1],
-                0,
-            ))))
-            .unwrap();
+        let (runtime, listener) = crate::loopback_server(2);
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_end_matches('/').to_string();
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();

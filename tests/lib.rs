@@ -214,6 +214,20 @@ pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
     raw
 }
 
+/// A runtime of `workers` threads and a listener on a free loopback port, for a test server.
+fn loopback_server(workers: usize) -> (tokio::runtime::Runtime, tokio::net::TcpListener) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap();
+    let address = SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .unwrap();
+    (runtime, listener)
+}
+
 /// One request the mock job endpoint received.
 #[derive(Debug, Clone)]
 pub struct JobRequest {
@@ -241,17 +255,7 @@ pub struct JobEndpoint {
 
 impl JobEndpoint {
     pub fn start() -> JobEndpoint {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
-                [127, 0, 0, 1],
-                0,
-            ))))
-            .unwrap();
+        let (runtime, listener) = loopback_server(1);
         let url = format!("http://{}/jobs", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let answer = Arc::new(Mutex::new(Answer::Status(200)));

@@ -307,6 +307,7 @@ impl<I: Io> Pipe<I> {
             raw_bytes: unsent.raw_bytes,
             content_length: unsent.bytes.len() as u64,
         });
+        self.writer.recycle(unsent.bytes);
         Ok(())
     }
 

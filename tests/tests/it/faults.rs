@@ -68,6 +68,14 @@ fn assert_exactly_once(s3: &S3Space, manifest_key: &str, rows: usize) {
     assert_eq!(next, rows);
 }
 
+/// Seals, writes a manifest of everything, and checks every row landed once.
+fn seal_and_check(pipe: &RedshiftIo, s3: &S3Space, rows: usize) {
+    pipe.seal().unwrap();
+    pipe.create_and_upload_custom_manifest("all.manifest")
+        .unwrap();
+    assert_exactly_once(s3, &s3.key("all.manifest"), rows);
+}
+
 fn load(pipe: &RedshiftIo, rows: std::ops::Range<usize>) {
     let batch: String = rows.map(|i| row(i) + "\n").collect();
     pipe.pack_lines(batch.as_bytes()).unwrap();
@@ -125,10 +133,7 @@ fn a_non_retryable_fault_fails_at_once_and_keeps_the_rows() {
     assert_eq!(pipe.stats().unwrap().buffered_rows, 100);
 
     proxy.set(Schedule::Never);
-    pipe.seal().unwrap();
-    pipe.create_and_upload_custom_manifest("all.manifest")
-        .unwrap();
-    assert_exactly_once(&s3, &s3.key("all.manifest"), 100);
+    seal_and_check(&pipe, &s3, 100);
 }
 
 #[test]
@@ -151,10 +156,7 @@ fn a_fault_that_outlasts_the_retries_leaves_the_rows_for_the_next_seal() {
     );
 
     proxy.set(Schedule::Never);
-    pipe.seal().unwrap();
-    pipe.create_and_upload_custom_manifest("all.manifest")
-        .unwrap();
-    assert_exactly_once(&s3, &s3.key("all.manifest"), 100);
+    seal_and_check(&pipe, &s3, 100);
 }
 
 #[test]
@@ -173,10 +175,7 @@ fn a_failed_file_upload_refuses_the_row_that_would_overflow_it() {
         packed += 1;
     }
     load(&pipe, packed..packed + 500);
-    pipe.seal().unwrap();
-    pipe.create_and_upload_custom_manifest("all.manifest")
-        .unwrap();
-    assert_exactly_once(&s3, &s3.key("all.manifest"), packed + 500);
+    seal_and_check(&pipe, &s3, packed + 500);
 }
 
 /// 200,000 rows through a 10 % fault rate (`RIO_SOAK_ROWS` sets the count).
