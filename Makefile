@@ -52,7 +52,9 @@ fuzz:
 
 # Throughput, memory and start-up: the component against the same core natively and a Python
 # loader (boto3), in one run; BENCH_MB of rows per case. Table on stdout, JSON in target/bench.json.
+# Then the Node.js row: the same component under jco against `rio load`, on the same rows.
 BENCH_MB ?= 100
-bench: setup
+bench: setup node/node_modules/.package-lock.json
 	python3 -c "import boto3" 2>/dev/null || pip install --quiet boto3
 	$(CARGO) run --release --package rio-bench -- --mb $(BENCH_MB)
+	cd node && $(NPM) run bench

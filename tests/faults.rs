@@ -108,7 +108,10 @@ impl FaultyS3 {
         let (runtime, listener) = crate::loopback_server(2);
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_end_matches('/').to_string();
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        // A connection per request: a stale pooled one would fail a request the schedule did not fault.
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(0)
+            .build_http();
         let shared = state.clone();
         runtime.spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
