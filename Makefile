@@ -17,10 +17,10 @@ NPM ?= npm
 node/node_modules/.package-lock.json: node/package.json node/package-lock.json
 	cd node && $(NPM) ci --no-audit --no-fund
 
-# Rust tests (unit, integration, CLI), then the same component in Node.js through jco.
+# Rust tests (unit, integration, CLI), then the same component in Node.js through jco; the Node
+# tests use the `rio` binary that `cargo test` builds for the CLI tests.
 test: setup node/node_modules/.package-lock.json
 	$(CARGO) test --workspace
-	$(CARGO) build --package rio --bin rio
 	cd node && $(NPM) test
 
 # One million generated event rows, loaded into the embedded S3 under ./rio-data/.
