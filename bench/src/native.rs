@@ -28,7 +28,9 @@ impl Io for NativeIo {
         for (name, value) in request.headers() {
             outgoing = outgoing.header(name, value);
         }
-        let outgoing = outgoing.body(*request.body()).expect("a valid request");
+        let outgoing = outgoing
+            .body(request.body().concat())
+            .expect("a valid request");
         let failed = |e: ureq::Error| TransportError {
             code: "Transport".into(),
             message: e.to_string(),

@@ -84,14 +84,14 @@ impl Io for FakeIo {
                 .to_str()
                 .unwrap()
                 .to_string();
-            world.jobs.push((content_type, request.body().to_vec()));
+            world.jobs.push((content_type, request.body().concat()));
             let status = world.job_status.unwrap_or(200);
             return Ok(http::Response::builder()
                 .status(status)
                 .body(b"worker says hi".to_vec())
                 .unwrap());
         }
-        let body = *request.body();
+        let body = &request.body().concat()[..];
         let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
         assert_eq!(
             request.headers()["content-md5"],

@@ -11,16 +11,20 @@ use miniz_oxide::deflate::core::{
 
 /// Fixed header: deflate, no name, no mtime (so equal input gives equal bytes), unknown OS.
 const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-/// The least free room in the output before each call into the compressor.
-const MIN_SPARE: usize = 64 * 1024;
+/// Compressed output is kept in pieces of this size: it never moves or reallocates as it grows,
+/// so memory stays close to the file's size.
+const CHUNK: usize = 1 << 20;
 /// The lowest level that zlib-rs compresses.
 const ZLIB_RS_FROM_LEVEL: u8 = 4;
 
 pub struct GzipWriter {
     deflater: Deflater,
-    /// Zero-filled ahead of `written` so the compressor can write in place; grown by half.
-    output: Vec<u8>,
-    written: usize,
+    /// The member so far: full chunks, then the last one, zero-filled past `filled` so the
+    /// compressor can write in place.
+    chunks: Vec<Vec<u8>>,
+    filled: usize,
+    /// Chunks of members that S3 already has, ready for reuse.
+    spare: Vec<Vec<u8>>,
     crc: crc32fast::Hasher,
     raw_len: u64,
 }
@@ -89,13 +93,16 @@ impl Deflater {
 
 impl GzipWriter {
     pub fn new(level: u8) -> Self {
-        GzipWriter {
+        let mut writer = GzipWriter {
             deflater: Deflater::new(level),
-            output: HEADER.to_vec(),
-            written: HEADER.len(),
+            chunks: Vec::new(),
+            filled: CHUNK,
+            spare: Vec::new(),
             crc: crc32fast::Hasher::new(),
             raw_len: 0,
-        }
+        };
+        writer.start_member();
+        writer
     }
 
     /// Uncompressed bytes written so far.
@@ -109,48 +116,53 @@ impl GzipWriter {
         self.deflate(data, false);
     }
 
-    /// Ends the member and returns its bytes; the writer starts a new member.
-    pub fn finish(&mut self) -> Vec<u8> {
+    /// Ends the member and returns its bytes, in pieces; the writer starts a new member.
+    pub fn finish(&mut self) -> Vec<Vec<u8>> {
         self.deflate(&[], true);
         let crc = std::mem::take(&mut self.crc).finalize();
-        let mut member = std::mem::replace(&mut self.output, HEADER.to_vec());
-        member.truncate(self.written);
-        member.extend_from_slice(&crc.to_le_bytes());
+        let mut member = std::mem::take(&mut self.chunks);
+        let last = member.last_mut().expect("a member has its header chunk");
+        last.truncate(self.filled);
+        last.extend_from_slice(&crc.to_le_bytes());
         // ISIZE is the input length modulo 2^32.
-        member.extend_from_slice(&(self.raw_len as u32).to_le_bytes());
-        self.written = HEADER.len();
+        last.extend_from_slice(&(self.raw_len as u32).to_le_bytes());
         self.deflater.reset();
         self.raw_len = 0;
+        self.start_member();
         member
     }
 
-    /// Takes back a finished member's buffer once it is no longer needed, so the next member
-    /// grows into memory the pipe already has instead of asking for more.
-    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
-        if self.written == HEADER.len() && buffer.capacity() > self.output.len() {
-            buffer.clear();
-            buffer.resize(buffer.capacity(), 0);
-            buffer[..HEADER.len()].copy_from_slice(&HEADER);
-            self.output = buffer;
+    /// Takes back a finished member's pieces once S3 has them, for the next members to fill.
+    pub fn recycle(&mut self, member: Vec<Vec<u8>>) {
+        for mut chunk in member.into_iter().filter(|chunk| chunk.capacity() == CHUNK) {
+            chunk.resize(CHUNK, 0);
+            self.spare.push(chunk);
         }
+    }
+
+    fn start_member(&mut self) {
+        self.next_chunk();
+        self.chunks[0][..HEADER.len()].copy_from_slice(&HEADER);
+        self.filled = HEADER.len();
+    }
+
+    fn next_chunk(&mut self) {
+        let chunk = self.spare.pop().unwrap_or_else(|| vec![0; CHUNK]);
+        self.chunks.push(chunk);
+        self.filled = 0;
     }
 
     fn deflate(&mut self, mut input: &[u8], finish: bool) {
         loop {
-            if self.output.len() - self.written < MIN_SPARE {
-                // Grow by half, exactly: doubling would leave up to half the memory unused.
-                let grown =
-                    (self.output.len() + self.output.len() / 2).max(self.written + MIN_SPARE);
-                self.output.reserve_exact(grown - self.output.len());
-                self.output.resize(grown, 0);
+            if self.filled == CHUNK {
+                self.next_chunk();
             }
+            let chunk = self.chunks.last_mut().expect("a member has a chunk");
             let (consumed, produced, done) =
-                self.deflater
-                    .step(input, &mut self.output[self.written..], finish);
-            self.written += produced;
+                self.deflater.step(input, &mut chunk[self.filled..], finish);
+            self.filled += produced;
             input = &input[consumed..];
-            let output_full = self.written == self.output.len();
-            if done || (!finish && input.is_empty() && !output_full) {
+            if done || (!finish && input.is_empty() && self.filled < CHUNK) {
                 return;
             }
         }
@@ -163,8 +175,9 @@ mod tests {
     use miniz_oxide::inflate::decompress_to_vec;
 
     /// Unwraps a gzip member with an independent decoder and checks its trailer.
-    pub(crate) fn gunzip(member: &[u8]) -> Vec<u8> {
-        assert_eq!(&member[..10], &HEADER);
+    pub(crate) fn gunzip(member: &[Vec<u8>]) -> Vec<u8> {
+        let member = member.concat();
+        assert_eq!(member[..10], HEADER);
         let body = &member[10..member.len() - 8];
         let raw = decompress_to_vec(body).expect("valid deflate stream");
         let trailer = &member[member.len() - 8..];
@@ -210,17 +223,21 @@ mod tests {
     }
 
     #[test]
-    fn a_recycled_buffer_serves_the_next_member() {
-        for level in [1, 6] {
+    fn members_larger_than_a_chunk_come_in_pieces_and_the_pieces_are_reused() {
+        for level in [0, 6] {
             let mut writer = GzipWriter::new(level);
-            writer.write(&b"{\"a\":1}\n".repeat(50_000));
+            let input: Vec<u8> = (0..400_000u32)
+                .flat_map(|i| format!("{{\"n\":{}}}\n", i.wrapping_mul(2654435761)).into_bytes())
+                .collect();
+            writer.write(&input);
             let first = writer.finish();
-            let capacity = first.capacity();
+            assert!(first.len() >= 2, "level {level}: {} pieces", first.len());
+            assert_eq!(gunzip(&first), input);
+            let pieces = first.len();
             writer.recycle(first);
+            assert!(writer.spare.len() >= pieces - 2, "level {level}");
             writer.write(b"second\n");
-            let second = writer.finish();
-            assert_eq!(gunzip(&second), b"second\n");
-            assert_eq!(second.capacity(), capacity, "level {level}");
+            assert_eq!(gunzip(&writer.finish()), b"second\n");
         }
     }
 

@@ -2,8 +2,9 @@
 
 use std::time::{Duration, SystemTime};
 
-/// A request with its body borrowed, so a retry sends the same bytes without copying them.
-pub type Request<'a> = http::Request<&'a [u8]>;
+/// A request whose body is borrowed pieces sent one after another: a retry sends the same bytes
+/// without copying them, and a data file never needs one contiguous buffer.
+pub type Request<'a> = http::Request<&'a [Vec<u8>]>;
 pub type Response = http::Response<Vec<u8>>;
 
 pub trait Io {

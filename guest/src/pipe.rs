@@ -47,7 +47,8 @@ pub struct Stats {
 /// A finished data file that S3 has not accepted yet: its rows live only here.
 struct Unsent {
     key: String,
-    bytes: Vec<u8>,
+    /// The gzip member, in pieces.
+    bytes: Vec<Vec<u8>>,
     rows: u64,
     raw_bytes: u64,
 }
@@ -157,14 +158,14 @@ impl<I: Io> Pipe<I> {
         self.check_sealed()?;
         check_key("manifest key", key, false).map_err(Error::InvalidOptions)?;
         let key = self.naming.custom(key);
-        self.put(&key, &manifest::render(&self.files), "application/json")
+        self.put(&key, manifest::render(&self.files), "application/json")
     }
 
     /// Writes the run's manifest where `send` puts it (SPEC §1) and returns its key.
     pub fn create_and_upload_manifest(&mut self) -> Result<String, Error> {
         self.check_sealed()?;
         let key = self.naming.manifest(&self.run);
-        self.put(&key, &manifest::render(&self.files), "application/json")?;
+        self.put(&key, manifest::render(&self.files), "application/json")?;
         Ok(key)
     }
 
@@ -182,16 +183,11 @@ impl<I: Io> Pipe<I> {
         }
         self.options.destination.validate()?;
         self.seal()?;
-        let manifest_key = self.naming.manifest(&self.run);
-        self.put(
-            &manifest_key,
-            &manifest::render(&self.files),
-            "application/json",
-        )?;
+        self.create_and_upload_manifest()?;
         let config_key = self.naming.table_config(&self.run);
         self.put(
             &config_key,
-            &table_config::render(&self.options.destination),
+            table_config::render(&self.options.destination),
             "application/x-yaml",
         )?;
         self.post_job(&job_endpoint)?;
@@ -298,24 +294,25 @@ impl<I: Io> Pipe<I> {
             &mut self.stats.retries,
         )?;
         let unsent = self.unsent.take().expect("checked above");
+        let content_length = unsent.bytes.iter().map(Vec::len).sum::<usize>() as u64;
         self.stats.files_uploaded += 1;
-        self.stats.gzip_bytes += unsent.bytes.len() as u64;
+        self.stats.gzip_bytes += content_length;
         self.files.push(FileEntry {
             url: self.s3.url(&unsent.key),
             key: unsent.key,
             rows: unsent.rows,
             raw_bytes: unsent.raw_bytes,
-            content_length: unsent.bytes.len() as u64,
+            content_length,
         });
         self.writer.recycle(unsent.bytes);
         Ok(())
     }
 
-    fn put(&mut self, key: &str, body: &[u8], content_type: &str) -> Result<(), Error> {
+    fn put(&mut self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), Error> {
         self.s3.put(
             &mut self.io,
             key,
-            body,
+            &[body],
             content_type,
             &mut self.stats.retries,
         )
@@ -337,7 +334,7 @@ impl<I: Io> Pipe<I> {
         let request = http::Request::post(endpoint)
             .header("content-type", content_type)
             .header("content-length", body.len())
-            .body(body.as_slice())
+            .body(std::slice::from_ref(&body))
             .map_err(|e| invalid_options(format!("job endpoint: {e}")))?;
         let response = self
             .io
@@ -424,6 +421,7 @@ mod tests {
     }
 
     fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        // The fake stores each object whole.
         decompress_to_vec(&bytes[10..bytes.len() - 8]).unwrap()
     }
 

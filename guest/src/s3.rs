@@ -74,12 +74,17 @@ impl S3 {
         &self,
         io: &mut impl Io,
         key: &str,
-        body: &[u8],
+        body: &[Vec<u8>],
         content_type: &str,
         retries: &mut u64,
     ) -> Result<(), Error> {
-        let content_md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
-        let payload_sha256 = hex::encode(Sha256::digest(body));
+        let (mut md5, mut sha256) = (Md5::new(), Sha256::new());
+        for piece in body {
+            md5.update(piece);
+            sha256.update(piece);
+        }
+        let content_md5 = base64::engine::general_purpose::STANDARD.encode(md5.finalize());
+        let payload_sha256 = hex::encode(sha256.finalize());
         let mut attempt = 1;
         loop {
             let request = self.signed_put(
@@ -118,7 +123,7 @@ impl S3 {
     fn signed_put<'a>(
         &self,
         key: &str,
-        body: &'a [u8],
+        body: &'a [Vec<u8>],
         content_type: &str,
         content_md5: &str,
         payload_sha256: &str,
@@ -141,7 +146,7 @@ impl S3 {
         };
         let mut request = http::Request::put(&uri)
             .header("content-type", content_type)
-            .header("content-length", body.len())
+            .header("content-length", body.iter().map(Vec::len).sum::<usize>())
             .header("content-md5", content_md5)
             .body(body)
             .map_err(|e| invalid_options(format!("key {key:?}: cannot form a request URL: {e}")))?;

@@ -27,7 +27,11 @@ impl Io for WasiHttp {
             .write()
             .map_err(|()| internal("the body stream was already taken"))?;
         // A failed write means the server already answered (or hung up): the outcome is in the response.
-        let _ = write_all(&stream, request.body());
+        let _ = request
+            .body()
+            .iter()
+            .try_for_each(|piece| write_all(&stream, piece))
+            .and_then(|()| stream.blocking_flush());
         drop(stream);
         let _ = OutgoingBody::finish(body, None);
         let incoming = loop {
@@ -101,7 +105,7 @@ fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError>
         stream.write(chunk)?;
         bytes = rest;
     }
-    stream.blocking_flush()
+    Ok(())
 }
 
 fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError> {
