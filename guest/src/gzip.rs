@@ -12,8 +12,8 @@ use miniz_oxide::deflate::core::{
 /// Fixed header: deflate, no name, no mtime (so equal input gives equal bytes), unknown OS.
 const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 /// Compressed output is kept in pieces of this size: it never moves or reallocates as it grows,
-/// so memory stays close to the file's size.
-const CHUNK: usize = 1 << 20;
+/// and the last, partly filled piece wastes little, so memory stays close to the file's size.
+const CHUNK: usize = 256 << 10;
 /// The lowest level that zlib-rs compresses.
 const ZLIB_RS_FROM_LEVEL: u8 = 4;
 
