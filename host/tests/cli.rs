@@ -35,6 +35,20 @@ fn rio(dir: &Path) -> Command {
     command
 }
 
+/// `rio load rows.ndjson --schema analytics --table events ARGS` on `rows`, in `dir`.
+fn load_rows(dir: &Path, rows: &str, args: &[&str]) -> Output {
+    std::fs::write(dir.join("rows.ndjson"), rows).unwrap();
+    let load = [
+        "load",
+        "rows.ndjson",
+        "--schema",
+        "analytics",
+        "--table",
+        "events",
+    ];
+    run(rio(dir).args(load).args(args))
+}
+
 fn run(command: &mut Command) -> Output {
     command.output().expect("rio runs")
 }
@@ -171,20 +185,8 @@ fn load_gzipped_files_and_stdin_to_a_custom_manifest_with_a_json_summary() {
 #[test]
 fn a_bad_line_stops_the_load_with_file_and_line_and_keeps_what_was_packed() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("rows.ndjson"),
-        format!("{}\n{{\"broken\": }}\n{}", ndjson(0..3), ndjson(3..5)),
-    )
-    .unwrap();
-    let out = run(rio(dir.path()).args([
-        "load",
-        "rows.ndjson",
-        "--schema",
-        "analytics",
-        "--table",
-        "events",
-        "-q",
-    ]));
+    let rows = format!("{}\n{{\"broken\": }}\n{}", ndjson(0..3), ndjson(3..5));
+    let out = load_rows(dir.path(), &rows, &["-q"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -197,21 +199,8 @@ fn a_bad_line_stops_the_load_with_file_and_line_and_keeps_what_was_packed() {
 #[test]
 fn skip_invalid_counts_and_reports_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("rows.ndjson"),
-        format!("{}[1]\n\"text\"\n{}", ndjson(0..2), ndjson(2..4)),
-    )
-    .unwrap();
-    let out = run(rio(dir.path()).args([
-        "load",
-        "rows.ndjson",
-        "--schema",
-        "analytics",
-        "--table",
-        "events",
-        "--skip-invalid",
-        "--json",
-    ]));
+    let rows = format!("{}[1]\n\"text\"\n{}", ndjson(0..2), ndjson(2..4));
+    let out = load_rows(dir.path(), &rows, &["--skip-invalid", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(
