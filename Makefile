@@ -25,17 +25,19 @@ test: setup node/node_modules/.package-lock.json
 
 # One million generated event rows, loaded into the embedded S3 under ./rio-data/.
 DEMO_ROWS ?= 1000000
-RIO = $(CARGO) run --release --quiet --package rio --bin rio --
+RIO = $(CARGO) run --release --quiet --package rio-cli --bin rio --
 
 demo: setup
 	$(RIO) sample --rows $(DEMO_ROWS) --output target/demo/events.ndjson
-	$(RIO) load target/demo/events.ndjson --table-config host/examples/events.yml
+	$(RIO) load target/demo/events.ndjson --table-config cli/examples/events.yml
 	@echo "written to rio-data/rio:" && ls -l rio-data/rio | tail -n 6
 
+# Formatting, clippy on the host crates and on the wasm32 guest, and rustdoc, all warnings errors.
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --package rio-guest --target wasm32-wasip2 -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # The fault soak at full size: a million rows through S3 failing 10 % of requests.
 SOAK_ROWS ?= 1000000

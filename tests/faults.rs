@@ -54,7 +54,8 @@ pub enum Schedule {
 
 struct State {
     schedule: Schedule,
-    random: u64,
+    /// Seeded, so a seed replays the same schedule.
+    random: fastrand::Rng,
     injected: Vec<Fault>,
     forwarded: u64,
 }
@@ -66,22 +67,12 @@ impl State {
             Schedule::Always(fault) => Some(*fault),
             Schedule::Random { rate, faults, .. } => {
                 let (rate, faults) = (*rate, faults.clone());
-                let draw = self.next_random();
-                if (draw % 1_000_000) as f64 >= rate * 1_000_000.0 {
+                if self.random.f64() >= rate {
                     return None;
                 }
-                Some(faults[(self.next_random() % faults.len() as u64) as usize])
+                Some(faults[self.random.usize(..faults.len())])
             }
         }
-    }
-
-    /// SplitMix64, so a seed replays the same schedule.
-    fn next_random(&mut self) -> u64 {
-        self.random = self.random.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.random;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
     }
 }
 
@@ -96,8 +87,8 @@ impl FaultyS3 {
     /// A proxy in front of `upstream` (an `http://host:port` S3 endpoint).
     pub fn start(upstream: &str, schedule: Schedule) -> FaultyS3 {
         let random = match &schedule {
-            Schedule::Random { seed, .. } => *seed,
-            _ => 0,
+            Schedule::Random { seed, .. } => fastrand::Rng::with_seed(*seed),
+            _ => fastrand::Rng::with_seed(0),
         };
         let state = Arc::new(Mutex::new(State {
             schedule,

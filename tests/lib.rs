@@ -15,8 +15,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use rio::local_s3::LocalS3;
-use rio::{Column, ColumnType, Credentials, DestinationConfig, Options};
+use redshift_io::{Column, ColumnType, Credentials, DestinationConfig, Options};
+use rio_cli::local_s3::LocalS3;
 use rusty_s3::{Bucket, S3Action, UrlStyle};
 
 /// How long presigned read-back URLs live.
@@ -237,28 +237,56 @@ pub struct JobRequest {
     pub body: String,
 }
 
-/// What the mock job endpoint does with the next requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the mock job endpoint does with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
+    /// This status, with the body `answered {status}`.
     Status(u16),
+    /// This status and body.
+    Reply(u16, String),
     /// Accept the request and never answer.
     Hang,
+}
+
+impl std::str::FromStr for Answer {
+    type Err = String;
+
+    /// `hang`, `STATUS` or `STATUS:BODY`, as the `rio-job-endpoint` fixture takes them.
+    fn from_str(text: &str) -> Result<Answer, String> {
+        let status = |s: &str| {
+            s.parse::<u16>()
+                .map_err(|_| format!("not an answer: {text}"))
+        };
+        match text.split_once(':') {
+            _ if text == "hang" => Ok(Answer::Hang),
+            Some((code, body)) => Ok(Answer::Reply(status(code)?, body.to_string())),
+            None => Ok(Answer::Status(status(text)?)),
+        }
+    }
 }
 
 /// An s3-to-redshift worker stand-in: records every request, answers as told.
 pub struct JobEndpoint {
     pub url: String,
     requests: Arc<Mutex<Vec<JobRequest>>>,
-    answer: Arc<Mutex<Answer>>,
+    /// The answers still to give; the last one is given again and again.
+    answers: Arc<Mutex<Vec<Answer>>>,
     _runtime: tokio::runtime::Runtime,
 }
 
 impl JobEndpoint {
+    /// Answers every request with 200.
     pub fn start() -> JobEndpoint {
+        JobEndpoint::answering(vec![Answer::Status(200)])
+    }
+
+    /// Answers the requests with `answers` in turn, then with the last one.
+    pub fn answering(answers: Vec<Answer>) -> JobEndpoint {
+        assert!(!answers.is_empty(), "a job endpoint needs an answer");
         let (runtime, listener) = loopback_server(1);
         let url = format!("http://{}/jobs", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let answer = Arc::new(Mutex::new(Answer::Status(200)));
+        let answer = Arc::new(Mutex::new(answers));
         let (recorded, told) = (requests.clone(), answer.clone());
         runtime.spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
@@ -282,12 +310,19 @@ impl JobEndpoint {
                                 .unwrap_or_default(),
                             body: String::from_utf8_lossy(&body).into_owned(),
                         });
-                        let answer = *told.lock().unwrap();
-                        let status = match answer {
-                            Answer::Status(status) => status,
+                        let answer = {
+                            let mut answers = told.lock().unwrap();
+                            match answers.len() {
+                                1 => answers[0].clone(),
+                                _ => answers.remove(0),
+                            }
+                        };
+                        let (status, body) = match answer {
+                            Answer::Status(status) => (status, format!("answered {status}")),
+                            Answer::Reply(status, body) => (status, body),
                             Answer::Hang => std::future::pending().await,
                         };
-                        let body = Full::new(Bytes::from(format!("answered {status}")));
+                        let body = Full::new(Bytes::from(body));
                         Ok::<_, Infallible>(
                             hyper::Response::builder()
                                 .status(status)
@@ -302,13 +337,14 @@ impl JobEndpoint {
         JobEndpoint {
             url,
             requests,
-            answer,
+            answers: answer,
             _runtime: runtime,
         }
     }
 
+    /// Answers every request from now on with `answer`.
     pub fn answer(&self, answer: Answer) {
-        *self.answer.lock().unwrap() = answer;
+        *self.answers.lock().unwrap() = vec![answer];
     }
 
     pub fn requests(&self) -> Vec<JobRequest> {

@@ -10,8 +10,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use rio::local_s3::LocalS3;
-use rio::{Credentials, DestinationConfig, Options, RedshiftIo};
+use redshift_io::{Credentials, DestinationConfig, Options, RedshiftIo};
+use rio_cli::local_s3::LocalS3;
 use serde_json::{json, Value};
 
 #[derive(Parser)]
@@ -93,7 +93,7 @@ impl Target {
 /// About `mb` megabytes of event rows.
 fn rows(mb: u64) -> Vec<u8> {
     let mut data = Vec::with_capacity((mb * 1_000_000) as usize + 1024);
-    rio::sample::write_events(&mut data, mb * 1_000_000 / 240, 1).expect("writing to memory");
+    rio_cli::sample::write_events(&mut data, mb * 1_000_000 / 240, 1).expect("writing to memory");
     data
 }
 
@@ -159,11 +159,13 @@ fn component(target: &Target, data: &[u8], level: u8, batched: bool) -> Measure 
 
 fn native(target: &Target, data: &[u8], level: u8) -> Measure {
     let options = target.options("native", level);
-    let credentials = rio_guest::Credentials {
-        access_key_id: target.credentials.access_key_id.clone(),
-        secret_access_key: target.credentials.secret_access_key.clone(),
-        session_token: None,
-    };
+    let credentials = rio_guest::Credentials::new(
+        &target.credentials.access_key_id,
+        &target.credentials.secret_access_key,
+        None,
+        None,
+        "bench",
+    );
     let destination = rio_guest::DestinationConfig {
         schema: "bench".into(),
         table: "events".into(),

@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use rio_guest::io::{Request, Response};
-use rio_guest::{Io, TransportError};
+use rio_guest::{Io, TransportError, TransportErrorKind};
 
 pub struct NativeIo {
     agent: ureq::Agent,
@@ -32,9 +32,9 @@ impl Io for NativeIo {
             .body(request.body().concat())
             .expect("a valid request");
         let failed = |e: ureq::Error| TransportError {
+            kind: TransportErrorKind::Connect,
             code: "Transport".into(),
             message: e.to_string(),
-            retryable: true,
         };
         let response = self.agent.run(outgoing).map_err(failed)?;
         let (parts, mut body) = response.into_parts();

@@ -4,8 +4,9 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
+use crate::address::{authority_with_port, parse_http_url, BucketAddress};
 use crate::wasi_http::WasiHttp;
-use crate::{config, table_config, Pipe, PipeState};
+use crate::{destination, options, table_config, Credentials, Pipe, PipeState};
 
 wit_bindgen::generate!({ path: "../wit", world: "redshift-io" });
 
@@ -18,11 +19,21 @@ impl Guest for Component {
     type RedshiftIo = PipeResource;
 
     fn validate(config: wit::DestinationConfig) -> Result<(), wit::Error> {
-        Ok(config::DestinationConfig::from(config).validate()?)
+        Ok(destination::DestinationConfig::from(config).validate()?)
     }
 
     fn parse_table_config(text: String) -> Result<wit::DestinationConfig, wit::Error> {
         Ok(table_config::parse(&text)?.into())
+    }
+
+    fn authorities(options: wit::Options) -> Result<Vec<String>, wit::Error> {
+        let options = options::Options::from(options);
+        let s3 = BucketAddress::new(&options)?.authority_with_port();
+        let job = match &options.job_endpoint {
+            Some(url) => authority_with_port(&parse_http_url("job endpoint", url)?),
+            None => None,
+        };
+        Ok([Some(s3), job].into_iter().flatten().collect())
     }
 }
 
@@ -146,7 +157,7 @@ impl From<crate::Error> for wit::Error {
                 key: f.key,
                 attempts: f.attempts,
             }),
-            E::Http(m) => wit::Error::Http(m),
+            E::JobUnreachable(m) => wit::Error::JobUnreachable(m),
             E::JobRejected(f) => wit::Error::JobRejected(wit::JobFailure {
                 status: f.status,
                 body: f.body,
@@ -155,16 +166,18 @@ impl From<crate::Error> for wit::Error {
     }
 }
 
-impl From<wit::Options> for config::Options {
+impl From<wit::Options> for options::Options {
     fn from(o: wit::Options) -> Self {
-        config::Options {
+        options::Options {
             destination: o.destination.into(),
             bucket: o.s3_bucket,
-            credentials: config::Credentials {
-                access_key_id: o.credentials.access_key_id,
-                secret_access_key: o.credentials.secret_access_key,
-                session_token: o.credentials.session_token,
-            },
+            credentials: Credentials::new(
+                o.credentials.access_key_id,
+                o.credentials.secret_access_key,
+                o.credentials.session_token,
+                None,
+                "rio-options",
+            ),
             region: o.region,
             endpoint: o.endpoint,
             addressing: o.addressing.into(),
@@ -185,17 +198,17 @@ impl From<wit::Options> for config::Options {
     }
 }
 
-impl From<wit::DestinationConfig> for config::DestinationConfig {
+impl From<wit::DestinationConfig> for destination::DestinationConfig {
     fn from(c: wit::DestinationConfig) -> Self {
-        config::DestinationConfig {
+        destination::DestinationConfig {
             schema: c.schema,
             table: c.table,
             columns: c
                 .columns
                 .into_iter()
-                .map(|c| config::Column {
+                .map(|c| destination::Column {
                     name: c.name,
-                    column_type: c.type_.into(),
+                    column_type: c.column_type.into(),
                     sort_ord: c.sort_ord,
                     dist_key: c.dist_key,
                     default_val: c.default_val,
@@ -208,8 +221,8 @@ impl From<wit::DestinationConfig> for config::DestinationConfig {
     }
 }
 
-impl From<config::DestinationConfig> for wit::DestinationConfig {
-    fn from(c: config::DestinationConfig) -> Self {
+impl From<destination::DestinationConfig> for wit::DestinationConfig {
+    fn from(c: destination::DestinationConfig) -> Self {
         wit::DestinationConfig {
             schema: c.schema,
             table: c.table,
@@ -218,7 +231,7 @@ impl From<config::DestinationConfig> for wit::DestinationConfig {
                 .into_iter()
                 .map(|c| wit::Column {
                     name: c.name,
-                    type_: c.column_type.into(),
+                    column_type: c.column_type.into(),
                     sort_ord: c.sort_ord,
                     dist_key: c.dist_key,
                     default_val: c.default_val,
@@ -249,7 +262,7 @@ macro_rules! same_cases {
 
 same_cases!(
     wit::ColumnType,
-    config::ColumnType,
+    destination::ColumnType,
     Boolean,
     Float,
     Int,
@@ -259,7 +272,7 @@ same_cases!(
     Text,
     Longtext
 );
-same_cases!(wit::Layout, config::Layout, Flat, Partitioned);
-same_cases!(wit::Addressing, config::Addressing, Path, VirtualHosted);
-same_cases!(wit::JobFormat, config::JobFormat, Argv, Json);
+same_cases!(wit::Layout, options::Layout, Flat, Partitioned);
+same_cases!(wit::Addressing, options::Addressing, Path, VirtualHosted);
+same_cases!(wit::JobFormat, options::JobFormat, Argv, Json);
 same_cases!(wit::PipeState, PipeState, Open, Sealed, Closed);

@@ -1,20 +1,34 @@
-//! What can go wrong, as the WIT `error` variant gives it. Human-readable messages are the
-//! host's business; these values carry the facts.
+//! What can go wrong, as the component interface's `error` variant gives it (docs/errors.md).
+//! Human-readable messages are the hosts' business; these values carry the facts.
 
 /// A failed call. Every error leaves the pipe as it was before the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     InvalidOptions(String),
     InvalidConfig(String),
-    InvalidJson { message: String, offset: u64 },
+    InvalidJson {
+        message: String,
+        offset: u64,
+    },
     RowTooLarge(u64),
     PipeSealed,
     PipeClosed,
     NotSealed,
     NoJobEndpoint,
     S3(S3Failure),
-    Http(String),
+    /// The job endpoint could not be reached or did not answer in time.
+    JobUnreachable(String),
     JobRejected(JobFailure),
+}
+
+impl Error {
+    pub fn invalid_options(message: impl Into<String>) -> Error {
+        Error::InvalidOptions(message.into())
+    }
+
+    pub fn invalid_config(message: impl Into<String>) -> Error {
+        Error::InvalidConfig(message.into())
+    }
 }
 
 /// An S3 request that failed for good: a non-retryable answer, or the last of its attempts.

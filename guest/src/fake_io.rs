@@ -10,15 +10,15 @@ use base64::Engine as _;
 use md5::{Digest, Md5};
 use percent_encoding::percent_decode_str;
 
-use crate::io::{Io, Request, Response, TransportError};
+use crate::io::{Io, Request, Response, TransportError, TransportErrorKind};
 
 /// What the fake does with the next request instead of succeeding.
 #[derive(Debug, Clone)]
 pub enum Fault {
     /// An S3 error answer with this status and code.
     Status(u16, &'static str),
-    /// No answer; retryable or not.
-    Transport(bool),
+    /// No answer, for this reason.
+    Transport(TransportErrorKind),
 }
 
 #[derive(Default)]
@@ -70,11 +70,11 @@ impl Io for FakeIo {
                     .body(body.into_bytes())
                     .unwrap());
             }
-            Some(Fault::Transport(retryable)) => {
+            Some(Fault::Transport(kind)) => {
                 return Err(TransportError {
+                    kind,
                     code: "ConnectionRefused".into(),
                     message: "injected".into(),
-                    retryable,
                 })
             }
             None => {}

@@ -18,9 +18,24 @@ pub trait Io {
 /// No answer came: the connection failed, timed out, or the host refused the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportError {
-    /// A short name for the failure, e.g. `ConnectionRefused`, `Timeout`, `HttpRequestDenied`.
+    pub kind: TransportErrorKind,
+    /// A short name for the failure, e.g. `ConnectionRefused`, `HttpResponseTimeout`.
     pub code: String,
     pub message: String,
-    /// Connection failures and timeouts are worth another try; a refusal by the host is not.
-    pub retryable: bool,
+}
+
+/// What kind of failure kept the answer away; `retry` decides from this alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    /// No connection: refused, reset, the name not resolved.
+    Connect,
+    /// No answer in time.
+    Timeout,
+    /// The connection broke off during the exchange.
+    Interrupted,
+    /// The host's sandbox refused the request.
+    Denied,
+    /// The request or the peer can't work as it is: a bad URI, an untrusted certificate, a
+    /// protocol error.
+    Refused,
 }

@@ -1,8 +1,12 @@
-//! The s3-to-redshift job that `send` posts (SPEC §2).
+//! The s3-to-redshift job that `send` posts, and what its answer means (docs/job.md).
 
 use serde::Serialize;
 
-use crate::config::JobFormat;
+use crate::io::{Request, Response};
+use crate::{Error, JobFailure, JobFormat};
+
+/// The most of a rejected job's answer that an error carries.
+const ANSWER_EXCERPT: usize = 1024;
 
 /// What the worker is asked to load.
 #[derive(Debug, Serialize)]
@@ -28,6 +32,18 @@ impl Job<'_> {
         }
     }
 
+    /// The POST of this job to `endpoint`, its body in `body` (from [`render`](Self::render)).
+    pub fn request<'a>(
+        endpoint: &http::Uri,
+        (body, content_type): &'a (Vec<u8>, &'static str),
+    ) -> Result<Request<'a>, Error> {
+        http::Request::post(endpoint)
+            .header("content-type", *content_type)
+            .header("content-length", body.len())
+            .body(std::slice::from_ref(body))
+            .map_err(|e| Error::invalid_options(format!("job endpoint: {e}")))
+    }
+
     /// The worker splits this on spaces, as argv; no value holds a space.
     fn argv(&self) -> String {
         let mut argv = format!(
@@ -45,6 +61,18 @@ impl Job<'_> {
         }
         argv
     }
+}
+
+/// A 2xx answer is success; any other is an error carrying the status and the answer's start.
+pub fn check_answer(response: &Response) -> Result<(), Error> {
+    if response.status().is_success() {
+        return Ok(());
+    }
+    let excerpt = &response.body()[..response.body().len().min(ANSWER_EXCERPT)];
+    Err(Error::JobRejected(JobFailure {
+        status: response.status().as_u16(),
+        body: String::from_utf8_lossy(excerpt).into_owned(),
+    }))
 }
 
 #[cfg(test)]

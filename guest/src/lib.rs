@@ -1,8 +1,10 @@
 //! The rio pipe. Everything here but `component` and `wasi_http` is plain Rust with no I/O of
 //! its own: the pipe reaches the world only through the [`Io`] trait, so it runs the same inside
-//! the component (over wasi:http) and natively in unit tests (over a fake).
+//! the component (over wasi:http) and natively in unit tests (over a fake). What it does, byte
+//! for byte, is written in the repository's `docs/`.
 
-pub mod config;
+pub mod address;
+pub mod destination;
 pub mod error;
 #[cfg(test)]
 mod fake_io;
@@ -11,6 +13,7 @@ pub mod io;
 pub mod job;
 pub mod manifest;
 pub mod naming;
+pub mod options;
 pub mod pipe;
 pub mod retry;
 pub mod row;
@@ -22,10 +25,10 @@ mod component;
 #[cfg(target_arch = "wasm32")]
 mod wasi_http;
 
-pub use config::{
-    Addressing, Column, ColumnType, Credentials, DestinationConfig, JobFormat, Layout, Options,
-};
+pub use destination::{Column, ColumnType, DestinationConfig};
 pub use error::{BatchError, Error, JobFailure, S3Failure};
-pub use io::{Io, TransportError};
-pub use pipe::{FileEntry, Pipe, PipeState, Stats};
+pub use io::{Io, TransportError, TransportErrorKind};
+pub use manifest::FileEntry;
+pub use options::{Addressing, Credentials, JobFormat, Layout, Options};
+pub use pipe::{Pipe, PipeState, Stats};
 pub use retry::RetryPolicy;

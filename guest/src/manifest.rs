@@ -1,8 +1,18 @@
-//! The Redshift COPY manifest: every data file of a run, once, in upload order.
+//! The Redshift COPY manifest: every data file of a run, once, in upload order
+//! (docs/objects.md, "Manifests").
 
 use serde::Serialize;
 
-use crate::pipe::FileEntry;
+/// A data file of the current run that S3 has accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    pub key: String,
+    pub url: String,
+    pub rows: u64,
+    pub raw_bytes: u64,
+    /// Size of the gzip object, as the manifest gives it.
+    pub content_length: u64,
+}
 
 #[derive(Serialize)]
 struct Manifest<'a> {

@@ -1,11 +1,11 @@
-//! The names a run gives its objects (SPEC §1).
+//! The names a run gives its objects (docs/objects.md, "Runs" and "Keys").
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use time::OffsetDateTime;
 
-use crate::config::{Layout, Options};
+use crate::{Layout, Options};
 
 /// One run of a pipe: from construction or `reset` to the next successful `send`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +134,7 @@ impl Naming {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::config::{Credentials, DestinationConfig};
+    use crate::{Credentials, DestinationConfig};
     use std::time::Duration;
 
     /// 2026-11-25T17:42:05Z
@@ -150,11 +150,7 @@ pub(crate) mod tests {
             table: "events".into(),
             ..Default::default()
         };
-        let credentials = Credentials {
-            access_key_id: "AK".into(),
-            secret_access_key: "SK".into(),
-            session_token: None,
-        };
+        let credentials = Credentials::new("AK", "SK", None, None, "test");
         Options {
             key_prefix: prefix.map(Into::into),
             layout,

@@ -1,8 +1,9 @@
-//! When to try a request again, and how long to wait first (SPEC §5).
+//! When to try a request again, and how long to wait first (docs/s3.md, "Retries"): the one
+//! place that decides it.
 
 use std::time::Duration;
 
-use crate::config::invalid_options;
+use crate::io::{TransportError, TransportErrorKind};
 use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,13 +27,13 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     pub fn validate(&self) -> Result<(), Error> {
         if !(1..=100).contains(&self.max_attempts) {
-            return Err(invalid_options(format!(
+            return Err(Error::invalid_options(format!(
                 "retry: max attempts {} must be between 1 and 100",
                 self.max_attempts
             )));
         }
         if self.base_delay > self.max_delay {
-            return Err(invalid_options(
+            return Err(Error::invalid_options(
                 "retry: the base delay must not exceed the maximum delay",
             ));
         }
@@ -51,14 +52,21 @@ impl RetryPolicy {
     }
 }
 
-/// HTTP statuses worth another try: throttling and server-side failures.
-pub fn is_retryable_status(status: u16) -> bool {
+/// An answer is worth another try for throttling and server-side failures, whatever the
+/// status, for the S3 codes that say so.
+pub fn is_retryable_answer(status: u16, code: &str) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
+        || matches!(code, "RequestTimeout" | "SlowDown" | "InternalError")
 }
 
-/// S3 error codes worth another try, whatever status they came with.
-pub fn is_retryable_code(code: &str) -> bool {
-    matches!(code, "RequestTimeout" | "SlowDown" | "InternalError")
+/// No answer came: a network failure may pass; whatever the host refused, it refuses again.
+pub fn is_retryable_transport(error: &TransportError) -> bool {
+    match error.kind {
+        TransportErrorKind::Connect
+        | TransportErrorKind::Timeout
+        | TransportErrorKind::Interrupted => true,
+        TransportErrorKind::Denied | TransportErrorKind::Refused => false,
+    }
 }
 
 #[cfg(test)]
@@ -81,17 +89,31 @@ mod tests {
     #[test]
     fn what_is_retried() {
         for status in [429, 500, 502, 503, 504] {
-            assert!(is_retryable_status(status));
+            assert!(is_retryable_answer(status, ""));
         }
         for status in [400, 403, 404, 409, 411, 501] {
-            assert!(!is_retryable_status(status));
+            assert!(!is_retryable_answer(status, ""));
         }
-        assert!(
-            is_retryable_code("RequestTimeout")
-                && is_retryable_code("SlowDown")
-                && is_retryable_code("InternalError")
-        );
-        assert!(!is_retryable_code("AccessDenied") && !is_retryable_code("SignatureDoesNotMatch"));
+        for code in ["RequestTimeout", "SlowDown", "InternalError"] {
+            assert!(is_retryable_answer(400, code));
+        }
+        assert!(!is_retryable_answer(403, "AccessDenied"));
+        assert!(!is_retryable_answer(403, "SignatureDoesNotMatch"));
+        let transport = |kind| TransportError {
+            kind,
+            code: "X".into(),
+            message: String::new(),
+        };
+        for kind in [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Interrupted,
+        ] {
+            assert!(is_retryable_transport(&transport(kind)));
+        }
+        for kind in [TransportErrorKind::Denied, TransportErrorKind::Refused] {
+            assert!(!is_retryable_transport(&transport(kind)));
+        }
     }
 
     #[test]

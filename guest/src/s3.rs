@@ -1,4 +1,5 @@
-//! S3 PUT requests: addressing, SigV4 signing, integrity headers, retries and error decoding (SPEC §5).
+//! S3 PUT requests: SigV4 signing, integrity headers, the retry loop and error decoding
+//! (docs/s3.md).
 
 use std::time::SystemTime;
 
@@ -10,28 +11,16 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use base64::Engine as _;
 use md5::Md5;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
-use crate::config::{invalid_options, parse_http_url, Addressing, Options};
+use crate::address::BucketAddress;
 use crate::io::{Io, Request, Response};
-use crate::retry::{is_retryable_code, is_retryable_status, RetryPolicy};
-use crate::{Error, S3Failure};
-
-/// S3 signs each path segment URI-encoded once: everything but RFC 3986's unreserved characters.
-const KEY_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::retry::{is_retryable_answer, is_retryable_transport};
+use crate::{Error, Options, RetryPolicy, S3Failure};
 
 /// Where and as whom the pipe writes.
 pub struct S3 {
-    scheme: http::uri::Scheme,
-    /// `host[:port]` of the endpoint; the bucket is prepended for virtual-hosted addressing.
-    authority: String,
-    bucket: String,
-    addressing: Addressing,
+    address: BucketAddress,
     region: String,
     identity: Identity,
     retry: RetryPolicy,
@@ -39,37 +28,20 @@ pub struct S3 {
 
 impl S3 {
     pub fn new(options: &Options) -> Result<S3, Error> {
-        let endpoint = match &options.endpoint {
-            Some(endpoint) => endpoint.clone(),
-            None => format!("https://s3.{}.amazonaws.com", options.region()),
-        };
-        let (scheme, authority) = parse_endpoint(&endpoint)?;
-        let credentials = &options.credentials;
-        let identity = aws_credential_types::Credentials::new(
-            &credentials.access_key_id,
-            &credentials.secret_access_key,
-            credentials.session_token.clone(),
-            None,
-            "rio",
-        )
-        .into();
         Ok(S3 {
-            scheme,
-            authority,
-            bucket: options.bucket.clone(),
-            addressing: options.addressing,
+            address: BucketAddress::new(options)?,
+            identity: options.credentials.clone().into(),
             region: options.region().to_string(),
-            identity,
             retry: options.retry(),
         })
     }
 
-    /// The object's address as a COPY manifest gives it.
-    pub fn url(&self, key: &str) -> String {
-        format!("s3://{}/{key}", self.bucket)
+    pub fn address(&self) -> &BucketAddress {
+        &self.address
     }
 
-    /// PUTs `body` at `key`, retrying what SPEC §5 says to retry; `retries` counts the extra attempts.
+    /// PUTs `body` at `key`, retrying what docs/s3.md says to retry; `retries` counts the extra
+    /// attempts.
     pub fn put(
         &self,
         io: &mut impl Io,
@@ -99,6 +71,7 @@ impl S3 {
                 Ok(response) if response.status().is_success() => return Ok(()),
                 Ok(response) => s3_failure(&response, key, attempt),
                 Err(e) => {
+                    let retryable = is_retryable_transport(&e);
                     let failure = S3Failure {
                         status: 0,
                         code: e.code,
@@ -107,7 +80,7 @@ impl S3 {
                         key: key.to_string(),
                         attempts: attempt,
                     };
-                    (failure, e.retryable)
+                    (failure, retryable)
                 }
             };
             if !retryable || attempt >= self.retry.max_attempts {
@@ -129,27 +102,15 @@ impl S3 {
         payload_sha256: &str,
         now: SystemTime,
     ) -> Result<Request<'a>, Error> {
-        let encoded_key = key
-            .split('/')
-            .map(|segment| utf8_percent_encode(segment, KEY_SEGMENT).to_string())
-            .collect::<Vec<_>>()
-            .join("/");
-        let uri = match self.addressing {
-            Addressing::Path => format!(
-                "{}://{}/{}/{encoded_key}",
-                self.scheme, self.authority, self.bucket
-            ),
-            Addressing::VirtualHosted => format!(
-                "{}://{}.{}/{encoded_key}",
-                self.scheme, self.bucket, self.authority
-            ),
-        };
+        let uri = self.address.object_url(key);
         let mut request = http::Request::put(&uri)
             .header("content-type", content_type)
             .header("content-length", body.iter().map(Vec::len).sum::<usize>())
             .header("content-md5", content_md5)
             .body(body)
-            .map_err(|e| invalid_options(format!("key {key:?}: cannot form a request URL: {e}")))?;
+            .map_err(|e| {
+                Error::invalid_options(format!("key {key:?}: cannot form a request URL: {e}"))
+            })?;
         let mut settings = SigningSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
@@ -175,9 +136,9 @@ impl S3 {
             headers,
             SignableBody::Precomputed(payload_sha256.into()),
         )
-        .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?;
+        .map_err(|e| Error::invalid_options(format!("key {key:?}: cannot be signed: {e}")))?;
         let (instructions, _signature) = sign(signable, &params)
-            .map_err(|e| invalid_options(format!("key {key:?}: cannot be signed: {e}")))?
+            .map_err(|e| Error::invalid_options(format!("key {key:?}: cannot be signed: {e}")))?
             .into_parts();
         instructions.apply_to_request_http1x(&mut request);
         Ok(request)
@@ -204,7 +165,7 @@ fn s3_failure(response: &Response, key: &str, attempt: u32) -> (S3Failure, bool)
                 .map(String::from)
         })
         .unwrap_or_default();
-    let retryable = is_retryable_status(status) || is_retryable_code(&code);
+    let retryable = is_retryable_answer(status, &code);
     let failure = S3Failure {
         status,
         message: xml_element(&body, "Message").unwrap_or_default(),
@@ -228,27 +189,4 @@ pub fn xml_element(document: &str, name: &str) -> Option<String> {
             .replace("&apos;", "'")
             .replace("&amp;", "&"),
     )
-}
-
-/// The endpoint's scheme and `host[:port]`, with the scheme's default port dropped as the Host
-/// header will carry it. An S3 endpoint has no path: the bucket and key make it.
-fn parse_endpoint(url: &str) -> Result<(http::uri::Scheme, String), Error> {
-    let uri = parse_http_url("endpoint", url)?;
-    if !matches!(uri.path_and_query().map(|p| p.as_str()), None | Some("/")) {
-        return Err(invalid_options(format!(
-            "endpoint {url:?}: must not have a path or query"
-        )));
-    }
-    let scheme = uri.scheme().cloned().expect("checked by parse_http_url");
-    let authority = uri.authority().expect("checked by parse_http_url");
-    let default_port = if scheme == http::uri::Scheme::HTTPS {
-        443
-    } else {
-        80
-    };
-    let authority = match authority.port_u16() {
-        Some(port) if port == default_port => authority.host().to_string(),
-        _ => authority.to_string(),
-    };
-    Ok((scheme, authority))
 }

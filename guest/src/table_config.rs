@@ -1,12 +1,13 @@
-//! The table config the s3-to-redshift worker reads (SPEC §1), written by `send` and read by
-//! the CLI's `--table-config`: YAML, or the same structure as JSON.
+//! The table config the s3-to-redshift worker reads (docs/objects.md, "Table config"), written
+//! by `send` and read by hosts from files (docs/columns.md, "Table config files"): YAML, or the
+//! same structure as JSON.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Column, ColumnType, DestinationConfig};
 use crate::Error;
+use crate::{Column, ColumnType, DestinationConfig};
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,7 +127,7 @@ pub fn parse(text: &str) -> Result<DestinationConfig, Error> {
 mod tests {
     use super::*;
 
-    const SPEC_EXAMPLE: &str = "\
+    const DOCS_EXAMPLE: &str = "\
 events:
   dest: events
   columns:
@@ -142,12 +143,12 @@ events:
 ";
 
     fn config() -> DestinationConfig {
-        parse(SPEC_EXAMPLE).unwrap()
+        parse(DOCS_EXAMPLE).unwrap()
     }
 
     #[test]
-    fn renders_the_spec_example_exactly() {
-        assert_eq!(String::from_utf8(render(&config())).unwrap(), SPEC_EXAMPLE);
+    fn renders_the_docs_example_exactly() {
+        assert_eq!(String::from_utf8(render(&config())).unwrap(), DOCS_EXAMPLE);
     }
 
     #[test]
@@ -188,20 +189,20 @@ events:
 
     #[test]
     fn unknown_types_and_fields_say_where() {
-        let message = refusal(&SPEC_EXAMPLE.replace("type: text", "type: string"));
+        let message = refusal(&DOCS_EXAMPLE.replace("type: text", "type: string"));
         assert!(message.contains("unknown variant `string`"), "{message}");
         assert!(message.contains("line 8"), "{message}");
-        let message = refusal(&SPEC_EXAMPLE.replace("distkey: true", "dist_key: true"));
+        let message = refusal(&DOCS_EXAMPLE.replace("distkey: true", "dist_key: true"));
         assert!(message.contains("unknown field `dist_key`"), "{message}");
     }
 
     #[test]
     fn exactly_one_table() {
         assert!(refusal("{}").contains("exactly one table"));
-        let two = format!("{SPEC_EXAMPLE}{}", SPEC_EXAMPLE.replace("events", "other"));
+        let two = format!("{DOCS_EXAMPLE}{}", DOCS_EXAMPLE.replace("events", "other"));
         assert!(refusal(&two).contains("exactly one table"));
         assert!(
-            refusal(&SPEC_EXAMPLE.replace("  dest: events", "  dest: evts"))
+            refusal(&DOCS_EXAMPLE.replace("  dest: events", "  dest: evts"))
                 .contains("must repeat")
         );
     }

@@ -8,7 +8,7 @@ use wasi::http::types::{
 };
 use wasi::io::streams::{OutputStream, StreamError};
 
-use crate::io::{Io, Request, Response, TransportError};
+use crate::io::{Io, Request, Response, TransportError, TransportErrorKind};
 
 /// Error answers are short; a job endpoint's page could be long: read no more than this of it.
 const MAX_RESPONSE_BODY: usize = 64 * 1024;
@@ -126,9 +126,9 @@ fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError
             Err(StreamError::Closed) => break,
             Err(StreamError::LastOperationFailed(e)) => {
                 return Err(TransportError {
+                    kind: TransportErrorKind::Interrupted,
                     code: "HttpResponseIncomplete".into(),
                     message: e.to_debug_string(),
-                    retryable: true,
                 })
             }
         }
@@ -138,50 +138,107 @@ fn read_response(incoming: &IncomingResponse) -> Result<Response, TransportError
         .map_err(|e| internal(&format!("the response could not be read: {e}")))
 }
 
+/// What a wasi:http error means for the pipe: its kind (which `retry` decides on), a short
+/// code and a message.
 fn transport_error(error: ErrorCode) -> TransportError {
-    let debug = format!("{error:?}");
-    let debug = debug.trim_start_matches("ErrorCode::");
-    let code = debug
-        .split(['(', ' ', '{'])
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let message = match error {
-        ErrorCode::ConnectionRefused => "connection refused".into(),
-        ErrorCode::ConnectionTimeout => "no connection within the host's connect timeout".into(),
-        ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
-            "no answer within the host's response timeout".into()
+    use TransportErrorKind::*;
+    let (kind, code, message) = match &error {
+        ErrorCode::ConnectionRefused => (Connect, "ConnectionRefused", "connection refused"),
+        ErrorCode::DnsError(_) => (Connect, "DnsError", "the host name could not be resolved"),
+        ErrorCode::DnsTimeout => (Connect, "DnsTimeout", "the host name could not be resolved"),
+        ErrorCode::DestinationUnavailable => (
+            Connect,
+            "DestinationUnavailable",
+            "the destination is unavailable",
+        ),
+        ErrorCode::DestinationNotFound => (
+            Connect,
+            "DestinationNotFound",
+            "the destination was not found",
+        ),
+        ErrorCode::ConnectionTimeout => (
+            Timeout,
+            "ConnectionTimeout",
+            "no connection within the host's connect timeout",
+        ),
+        ErrorCode::ConnectionReadTimeout => (
+            Timeout,
+            "ConnectionReadTimeout",
+            "no answer within the host's response timeout",
+        ),
+        ErrorCode::HttpResponseTimeout => (
+            Timeout,
+            "HttpResponseTimeout",
+            "no answer within the host's response timeout",
+        ),
+        ErrorCode::ConnectionTerminated => (
+            Interrupted,
+            "ConnectionTerminated",
+            "the connection was closed before the answer came",
+        ),
+        ErrorCode::ConnectionWriteTimeout => (
+            Timeout,
+            "ConnectionWriteTimeout",
+            "the request could not be written in time",
+        ),
+        ErrorCode::HttpResponseIncomplete => (
+            Interrupted,
+            "HttpResponseIncomplete",
+            "the answer broke off",
+        ),
+        ErrorCode::HttpProtocolError => (
+            Interrupted,
+            "HttpProtocolError",
+            "the answer broke the HTTP protocol",
+        ),
+        ErrorCode::HttpRequestDenied => {
+            (Denied, "HttpRequestDenied", "refused by the host's sandbox")
         }
-        ErrorCode::ConnectionTerminated => {
-            "the connection was closed before the answer came".into()
+        ErrorCode::DestinationIpProhibited => (
+            Denied,
+            "DestinationIpProhibited",
+            "refused by the host's sandbox",
+        ),
+        ErrorCode::HttpRequestUriInvalid => (
+            Refused,
+            "HttpRequestUriInvalid",
+            "the request URI is invalid",
+        ),
+        ErrorCode::HttpRequestUriTooLong => (
+            Refused,
+            "HttpRequestUriTooLong",
+            "the request URI is too long",
+        ),
+        ErrorCode::HttpRequestMethodInvalid => (
+            Refused,
+            "HttpRequestMethodInvalid",
+            "the request method is invalid",
+        ),
+        ErrorCode::TlsCertificateError => (
+            Refused,
+            "TlsCertificateError",
+            "the server's certificate is not trusted",
+        ),
+        // Anything else went wrong on the way, and may not the next time.
+        other => {
+            return TransportError {
+                kind: Interrupted,
+                code: "HttpError".into(),
+                message: format!("{other:?}"),
+            };
         }
-        ErrorCode::HttpRequestDenied => "refused by the host's sandbox".into(),
-        ErrorCode::DnsError(_) | ErrorCode::DnsTimeout => {
-            "the host name could not be resolved".into()
-        }
-        _ => debug.to_string(),
     };
-    // Whatever the host refused it will refuse again; a network failure may pass.
-    let retryable = !matches!(
-        error,
-        ErrorCode::HttpRequestDenied
-            | ErrorCode::HttpRequestUriInvalid
-            | ErrorCode::HttpRequestMethodInvalid
-            | ErrorCode::HttpRequestUriTooLong
-            | ErrorCode::DestinationIpProhibited
-            | ErrorCode::TlsCertificateError
-    );
     TransportError {
-        code,
-        message,
-        retryable,
+        kind,
+        code: code.into(),
+        message: message.into(),
     }
 }
 
 fn internal(message: &str) -> TransportError {
     TransportError {
+        kind: TransportErrorKind::Refused,
         code: "InternalError".into(),
         message: message.into(),
-        retryable: false,
     }
 }

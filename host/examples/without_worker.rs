@@ -2,8 +2,8 @@
 //! write a manifest for a COPY of one's own. It runs against an S3 server started in this
 //! process, so it needs no account: the objects land under `./rio-data/`.
 
-use rio::local_s3::LocalS3;
-use rio::{Column, ColumnType, Credentials, DestinationConfig, Options, RedshiftIo};
+use redshift_io::{Column, ColumnType, Credentials, DestinationConfig, Options, RedshiftIo};
+use rio_cli::local_s3::LocalS3;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let credentials = Credentials::new("rio-example", "rio-example-secret");

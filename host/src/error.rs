@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::bindings::types as wit;
+use crate::S3Failure;
 
 /// A failed call. Every error leaves the pipe as it was before the call (a failed `send`
 /// leaves it sealed, with its files, ready to send again).
@@ -19,19 +20,21 @@ pub enum Error {
     },
     /// The row's size; Redshift refuses JSON records over 4 MiB.
     RowTooLarge(u64),
-    /// A `pack_lines` batch over a quarter of the sandbox's memory limit: split it.
-    BatchTooLarge {
+    /// A row or batch over a quarter of the sandbox's memory limit, refused before it enters
+    /// the sandbox: split it.
+    TooLargeForSandbox {
         size: u64,
         limit: u64,
     },
     PipeSealed,
     PipeClosed,
+    /// Another thread's `send` or `close` is running on this pipe.
     SendingInProgress,
     NotSealed,
     NoJobEndpoint,
     S3(S3Failure),
     /// The job endpoint could not be reached or did not answer in time.
-    Http(String),
+    JobUnreachable(String),
     JobRejected {
         status: u16,
         body: String,
@@ -39,18 +42,6 @@ pub enum Error {
     /// The sandbox failed: the component trapped (for example on its memory limit) or could
     /// not be started. The pipe can't be used after this.
     Runtime(String),
-}
-
-/// An S3 request that failed for good.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Failure {
-    /// HTTP status, or 0 when no answer came.
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-    pub request_id: String,
-    pub key: String,
-    pub attempts: u32,
 }
 
 /// A `pack_lines` call that stopped at a bad line; the rows before it stay packed.
@@ -79,9 +70,9 @@ impl fmt::Display for Error {
                     "row of {size} bytes is over Redshift's 4 MiB limit for a JSON record"
                 )
             }
-            Error::BatchTooLarge { size, limit } => write!(
+            Error::TooLargeForSandbox { size, limit } => write!(
                 f,
-                "batch of {size} bytes is over the {limit} bytes one call may carry (a quarter of the memory limit): split it"
+                "{size} bytes are over the {limit} bytes one call may carry into the sandbox (a quarter of its memory limit): split it"
             ),
             Error::PipeSealed => f.write_str("the pipe is sealed: unseal it to pack more rows"),
             Error::PipeClosed => f.write_str("the pipe is closed"),
@@ -93,7 +84,7 @@ impl fmt::Display for Error {
                 f.write_str("no job endpoint is configured: send needs an s3-to-redshift worker")
             }
             Error::S3(failure) => failure.fmt(f),
-            Error::Http(m) => write!(f, "job endpoint unreachable: {m}"),
+            Error::JobUnreachable(m) => write!(f, "job endpoint unreachable: {m}"),
             Error::JobRejected { status, body } => {
                 write!(f, "job endpoint answered {status}: {body}")
             }
@@ -159,18 +150,10 @@ impl From<wit::Error> for Error {
             wit::Error::RowTooLarge(size) => Error::RowTooLarge(size),
             wit::Error::PipeSealed => Error::PipeSealed,
             wit::Error::PipeClosed => Error::PipeClosed,
-            wit::Error::SendingInProgress => Error::SendingInProgress,
             wit::Error::NotSealed => Error::NotSealed,
             wit::Error::NoJobEndpoint => Error::NoJobEndpoint,
-            wit::Error::S3(s) => Error::S3(S3Failure {
-                status: s.status,
-                code: s.code,
-                message: s.message,
-                request_id: s.request_id,
-                key: s.key,
-                attempts: s.attempts,
-            }),
-            wit::Error::Http(m) => Error::Http(m),
+            wit::Error::S3(failure) => Error::S3(failure),
+            wit::Error::JobUnreachable(m) => Error::JobUnreachable(m),
             wit::Error::JobRejected(j) => Error::JobRejected {
                 status: j.status,
                 body: j.body,
@@ -182,5 +165,78 @@ impl From<wit::Error> for Error {
 impl From<wasmtime::Error> for Error {
     fn from(error: wasmtime::Error) -> Self {
         Error::Runtime(format!("{error:#}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// The messages both hosts print, in one file that the Node tests read too.
+    const FIXTURE: &str = include_str!("../../tests/fixtures/error-messages.json");
+
+    fn text(value: &Value, field: &str) -> String {
+        value[field].as_str().unwrap().to_string()
+    }
+
+    fn number(value: &Value, field: &str) -> u64 {
+        value[field].as_u64().unwrap()
+    }
+
+    /// An error given as the interface's case tag and value.
+    fn error(case: &Value) -> Error {
+        let val = &case["val"];
+        let string = || val.as_str().unwrap().to_string();
+        match case["tag"].as_str().unwrap() {
+            "invalid-options" => Error::InvalidOptions(string()),
+            "invalid-config" => Error::InvalidConfig(string()),
+            "invalid-json" => Error::InvalidJson {
+                message: text(val, "message"),
+                offset: number(val, "offset"),
+            },
+            "row-too-large" => Error::RowTooLarge(val.as_u64().unwrap()),
+            "pipe-sealed" => Error::PipeSealed,
+            "pipe-closed" => Error::PipeClosed,
+            "not-sealed" => Error::NotSealed,
+            "no-job-endpoint" => Error::NoJobEndpoint,
+            "s3" => Error::S3(S3Failure {
+                status: number(val, "status") as u16,
+                code: text(val, "code"),
+                message: text(val, "message"),
+                request_id: text(val, "requestId"),
+                key: text(val, "key"),
+                attempts: number(val, "attempts") as u32,
+            }),
+            "job-unreachable" => Error::JobUnreachable(string()),
+            "job-rejected" => Error::JobRejected {
+                status: number(val, "status") as u16,
+                body: text(val, "body"),
+            },
+            "sending-in-progress" => Error::SendingInProgress,
+            "too-large-for-sandbox" => Error::TooLargeForSandbox {
+                size: number(val, "size"),
+                limit: number(val, "limit"),
+            },
+            "runtime" => Error::Runtime(string()),
+            other => panic!("the fixture has a case the Rust host lacks: {other}"),
+        }
+    }
+
+    #[test]
+    fn messages_are_the_shared_fixtures() {
+        let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+        for case in fixture["errors"].as_array().unwrap() {
+            assert_eq!(error(case).to_string(), text(case, "message"), "{case}");
+        }
+        for case in fixture["batches"].as_array().unwrap() {
+            let batch = BatchError {
+                accepted: number(case, "accepted"),
+                line: number(case, "line"),
+                error: error(&case["error"]),
+            };
+            assert_eq!(batch.to_string(), text(case, "message"), "{case}");
+        }
     }
 }

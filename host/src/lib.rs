@@ -1,13 +1,14 @@
-//! rio (Redshift IO): pack JSON rows into a pipe that gzips them into files of bounded size,
+//! Redshift IO (rio): pack JSON rows into a pipe that gzips them into files of bounded size,
 //! PUTs them to S3, writes Redshift COPY manifests and table configs, and posts load jobs to an
 //! s3-to-redshift worker.
 //!
 //! The pipe itself is a WebAssembly component (built from the `rio-guest` crate) that runs here
 //! in wasmtime with no files, no environment and no sockets: it speaks HTTP through wasi:http,
-//! and only to the S3 endpoint and the job endpoint.
+//! and only to the S3 endpoint and the job endpoint. What it writes and how it behaves, byte for
+//! byte, is the contract in the repository's `docs/`.
 //!
 //! ```no_run
-//! use rio::{Column, ColumnType, DestinationConfig, Options, RedshiftIo};
+//! use redshift_io::{Column, ColumnType, DestinationConfig, Options, RedshiftIo};
 //!
 //! let destination = DestinationConfig {
 //!     schema: "analytics".into(),
@@ -21,7 +22,7 @@
 //! pipe.pack(br#"{"time":"2026-11-25T17:00:00Z","id":"a1"}"#)?;
 //! pipe.send()?;
 //! pipe.close()?;
-//! # Ok::<(), rio::Error>(())
+//! # Ok::<(), redshift_io::Error>(())
 //! ```
 
 mod bindings {
@@ -34,19 +35,17 @@ mod bindings {
 }
 
 mod error;
-pub mod local_s3;
 mod options;
 mod redshift_io;
 mod runtime;
-pub mod sample;
 mod sandbox;
 
 pub use bindings::types::{
     Addressing, Column, ColumnType, DestinationConfig, FileEntry, JobFormat, Layout, PipeState,
-    RetryPolicy, Stats,
+    S3Failure, Stats,
 };
-pub use error::{BatchError, Error, S3Failure};
-pub use options::{Credentials, Limits, Options};
+pub use error::{BatchError, Error};
+pub use options::{Credentials, Limits, Options, RetryPolicy};
 pub use redshift_io::RedshiftIo;
 pub use runtime::COMPONENT;
 pub use sandbox::AllowList;
@@ -54,7 +53,8 @@ pub use sandbox::AllowList;
 use bindings::exports::rio::redshift_io::pipe::Guest;
 
 impl DestinationConfig {
-    /// Checks the rules a destination must meet before `send` (SPEC §3); the error names the column.
+    /// Checks the rules a destination must meet before `send` (docs/columns.md, "Destination
+    /// rules"); the error names the column.
     pub fn validate(&self) -> Result<(), Error> {
         with_guest(|guest, store| guest.call_validate(store, self))
     }
@@ -71,7 +71,7 @@ impl Column {
     pub fn new(name: impl Into<String>, column_type: ColumnType) -> Self {
         Column {
             name: name.into(),
-            type_: column_type,
+            column_type,
             sort_ord: 0,
             dist_key: false,
             default_val: None,
@@ -94,7 +94,7 @@ impl Column {
 }
 
 impl ColumnType {
-    /// The Redshift SQL type this column type loads into.
+    /// The Redshift SQL type this column type loads into (docs/columns.md, "Column types").
     pub fn sql_type(self) -> &'static str {
         match self {
             ColumnType::Boolean => "boolean",
@@ -110,7 +110,7 @@ impl ColumnType {
 }
 
 /// Runs a free function of the component in a throwaway sandbox that may reach nothing.
-fn with_guest<T>(
+pub(crate) fn with_guest<T>(
     f: impl FnOnce(
         &Guest,
         &mut wasmtime::Store<sandbox::Sandbox>,

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::bindings::types as wit;
-use crate::{Addressing, DestinationConfig, JobFormat, Layout, RetryPolicy};
+use crate::{Addressing, DestinationConfig, JobFormat, Layout};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -70,23 +70,46 @@ impl Default for Limits {
     }
 }
 
-/// The options of a pipe; `Options::new` fills every optional field with its default.
+/// When S3 requests are tried again (docs/s3.md, "Retries"): at most `max_attempts` attempts in
+/// all, waiting a random time up to min(`max_delay`, `base_delay` × 2^(n−1)) before retry n.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl From<RetryPolicy> for wit::RetryPolicy {
+    fn from(policy: RetryPolicy) -> Self {
+        let millis = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX);
+        wit::RetryPolicy {
+            max_attempts: policy.max_attempts,
+            base_delay_ms: millis(policy.base_delay),
+            max_delay_ms: millis(policy.max_delay),
+        }
+    }
+}
+
+/// The options of a pipe; `Options::new` fills every optional field with its default. Unset
+/// fields take the component's defaults, written in docs/.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     pub destination: DestinationConfig,
     pub bucket: String,
     /// Default: from the standard AWS environment variables.
     pub credentials: Option<Credentials>,
-    /// Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, then `us-east-1`.
+    /// Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the component's default
+    /// (docs/s3.md, "Endpoint and region").
     pub region: Option<String>,
-    /// Default: `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, then `https://s3.{region}.amazonaws.com`.
+    /// Default: `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, then AWS's S3 endpoint for the
+    /// region.
     pub endpoint: Option<String>,
     pub addressing: Addressing,
     pub key_prefix: Option<String>,
     pub layout: Layout,
-    /// Raw bytes per data file; default 10,000,000.
+    /// Raw bytes per data file (docs/pipe.md, "Packing rows").
     pub buffer_size: Option<u64>,
-    /// gzip level 0–9; default 6.
+    /// gzip level 0–9.
     pub compression_level: Option<u8>,
     /// Where `send` posts the s3-to-redshift job; required for `send` and `close`.
     pub job_endpoint: Option<String>,
@@ -95,7 +118,6 @@ pub struct Options {
     pub truncate: bool,
     /// Skip the worker's protection against loading the same data twice.
     pub force: bool,
-    /// Default: 5 attempts, 100 ms base, 20 s cap.
     pub retry: Option<RetryPolicy>,
     pub limits: Limits,
 }
@@ -122,20 +144,18 @@ impl Options {
         }
     }
 
-    pub(crate) fn region(&self) -> String {
+    fn region(&self) -> Option<String> {
         self.region
             .clone()
             .or_else(|| env("AWS_REGION"))
             .or_else(|| env("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|| "us-east-1".into())
     }
 
-    pub(crate) fn endpoint(&self) -> String {
+    fn endpoint(&self) -> Option<String> {
         self.endpoint
             .clone()
             .or_else(|| env("AWS_ENDPOINT_URL_S3"))
             .or_else(|| env("AWS_ENDPOINT_URL"))
-            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", self.region()))
     }
 
     /// The options as the component takes them, with the environment's defaults filled in.
@@ -153,8 +173,8 @@ impl Options {
                 secret_access_key: credentials.secret_access_key,
                 session_token: credentials.session_token,
             },
-            region: Some(self.region()),
-            endpoint: Some(self.endpoint()),
+            region: self.region(),
+            endpoint: self.endpoint(),
             addressing: self.addressing,
             key_prefix: self.key_prefix.clone(),
             layout: self.layout,
@@ -164,7 +184,7 @@ impl Options {
             job_format: self.job_format,
             truncate: self.truncate,
             force: self.force,
-            retry: self.retry,
+            retry: self.retry.map(Into::into),
         }
     }
 }

@@ -19,12 +19,10 @@ use crate::{BatchError, Error, FileEntry, Stats};
 pub struct RedshiftIo {
     instance: Mutex<Instance>,
     sending: AtomicBool,
-    /// The largest `pack_lines` batch copied into the sandbox: a quarter of its memory.
-    max_batch: usize,
+    /// The most bytes one call copies into the sandbox: a quarter of its memory, so that a huge
+    /// row or batch is refused here instead of trapping the component.
+    max_call_bytes: usize,
 }
-
-/// Redshift's limit for one JSON record: a larger row is refused before it enters the sandbox.
-const MAX_ROW_BYTES: usize = 4 << 20;
 
 struct Instance {
     store: Store<Sandbox>,
@@ -37,7 +35,7 @@ type Call<T, E> = wasmtime::Result<Result<T, E>>;
 impl RedshiftIo {
     /// Opens a pipe whose sandbox may reach the S3 endpoint and the job endpoint, nothing else.
     pub fn new(options: Options) -> Result<Self, Error> {
-        let allow = AllowList::for_options(&options);
+        let allow = AllowList::for_options(&options)?;
         Self::with_allow_list(options, allow)
     }
 
@@ -52,16 +50,15 @@ impl RedshiftIo {
         Ok(RedshiftIo {
             instance: Mutex::new(Instance { store, world, pipe }),
             sending: AtomicBool::new(false),
-            max_batch: options.limits.memory_bytes / 4,
+            max_call_bytes: options.limits.memory_bytes / 4,
         })
     }
 
-    /// Buffers one row: a JSON object of at most 4 MiB. When the current file is full it is
-    /// uploaded first; if that fails, the row is not taken and may be packed again.
+    /// Buffers one row: a JSON object within Redshift's record limit (docs/pipe.md, "Packing
+    /// rows"). When the current file is full it is uploaded first; if that fails, the row is not
+    /// taken and may be packed again.
     pub fn pack(&self, row: &[u8]) -> Result<(), Error> {
-        if row.len() > MAX_ROW_BYTES {
-            return Err(Error::RowTooLarge(row.len() as u64));
-        }
+        self.check_fits(row)?;
         self.call(|guest, store, pipe| guest.call_pack(store, pipe, row))
     }
 
@@ -73,13 +70,7 @@ impl RedshiftIo {
             line: 0,
             error,
         };
-        if rows.len() > self.max_batch {
-            let too_large = Error::BatchTooLarge {
-                size: rows.len() as u64,
-                limit: self.max_batch as u64,
-            };
-            return Err(refused(too_large));
-        }
+        self.check_fits(rows).map_err(refused)?;
         self.check_not_sending().map_err(refused)?;
         let mut instance = self.lock().map_err(refused)?;
         match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rows)) {
@@ -176,6 +167,16 @@ impl RedshiftIo {
         result
     }
 
+    fn check_fits(&self, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.len() > self.max_call_bytes {
+            return Err(Error::TooLargeForSandbox {
+                size: bytes.len() as u64,
+                limit: self.max_call_bytes as u64,
+            });
+        }
+        Ok(())
+    }
+
     fn check_not_sending(&self) -> Result<(), Error> {
         match self.sending.load(Ordering::SeqCst) {
             true => Err(Error::SendingInProgress),
@@ -221,7 +222,7 @@ impl Instance {
         );
         match &mut error {
             Error::S3(failure) => failure.message = why,
-            Error::Http(message) => *message = why,
+            Error::JobUnreachable(message) => *message = why,
             _ => {}
         }
         error

@@ -14,7 +14,7 @@ use wasmtime_wasi_http::{
 };
 
 use crate::options::{Limits, Options};
-use crate::Addressing;
+use crate::{with_guest, Error};
 
 /// The authorities (`host:port`) the component may send requests to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct AllowList {
 }
 
 impl AllowList {
-    /// Exactly these authorities, as `host[:port]`; a missing port means 80 for http and 443 for https.
+    /// Exactly these authorities, as `host:port`.
     pub fn new(authorities: impl IntoIterator<Item = impl Into<String>>) -> Self {
         AllowList {
             authorities: authorities
@@ -33,15 +33,12 @@ impl AllowList {
         }
     }
 
-    /// The S3 endpoint (with the bucket in front for virtual-hosted addressing) and the job endpoint.
-    pub fn for_options(options: &Options) -> Self {
-        let bucket_prefix = match options.addressing {
-            Addressing::Path => String::new(),
-            Addressing::VirtualHosted => format!("{}.", options.bucket),
-        };
-        let s3 = authority_of(&options.endpoint()).map(|a| format!("{bucket_prefix}{a}"));
-        let job = options.job_endpoint.as_deref().and_then(authority_of);
-        AllowList::new(s3.into_iter().chain(job))
+    /// Exactly what a pipe with these options sends requests to, as the component itself says:
+    /// the S3 endpoint (the bucket's own host for virtual-hosted addressing) and the job endpoint.
+    pub fn for_options(options: &Options) -> Result<Self, Error> {
+        let options = options.to_wit();
+        let authorities = with_guest(|guest, store| guest.call_authorities(store, &options))?;
+        Ok(AllowList::new(authorities))
     }
 
     pub fn permits(&self, uri: &Uri) -> bool {
@@ -259,13 +256,13 @@ mod tests {
         options.endpoint = Some("http://localhost:9000".into());
         options.job_endpoint = Some("https://worker.internal/jobs".into());
         assert_eq!(
-            AllowList::for_options(&options),
+            AllowList::for_options(&options).unwrap(),
             AllowList::new(["localhost:9000", "worker.internal:443"])
         );
-        options.addressing = Addressing::VirtualHosted;
+        options.addressing = crate::Addressing::VirtualHosted;
         options.job_endpoint = None;
         assert_eq!(
-            AllowList::for_options(&options),
+            AllowList::for_options(&options).unwrap(),
             AllowList::new(["bucket.localhost:9000"])
         );
     }

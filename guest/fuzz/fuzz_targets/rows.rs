@@ -26,7 +26,7 @@ impl Io for Accepting {
 
 fuzz_target!(|batch: &[u8]| {
     let destination = DestinationConfig { schema: "s".into(), table: "t".into(), ..Default::default() };
-    let credentials = Credentials { access_key_id: "a".into(), secret_access_key: "b".into(), session_token: None };
+    let credentials = Credentials::new("a", "b", None, None, "fuzz");
     let options = Options { buffer_size: Some(4096), ..Options::new(destination, "bucket", credentials) };
     let mut pipe = Pipe::open(options, Accepting).unwrap();
     let expected = batch

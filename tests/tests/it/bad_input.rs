@@ -1,6 +1,6 @@
 //! Bad rows and bad options: a precise error, and the pipe exactly as it was.
 
-use rio::{Credentials, Error, RedshiftIo};
+use redshift_io::{Credentials, Error, RedshiftIo};
 use rio_tests::{gunzip, S3Space};
 
 const GOOD: &[u8] = br#"{"time":"2026-11-25T17:00:00","id":"good"}"#;
@@ -63,7 +63,7 @@ fn every_kind_of_bad_row_is_refused_and_changes_nothing() {
 }
 
 #[test]
-fn oversized_rows_and_batches_are_refused_before_they_enter_the_sandbox() {
+fn oversized_rows_and_batches_are_refused_and_change_nothing() {
     let s3 = S3Space::new();
     let pipe = RedshiftIo::new(s3.options()).unwrap();
     let big_row = format!(r#"{{"pad":"{}"}}"#, "x".repeat(5 << 20));
@@ -79,11 +79,16 @@ fn oversized_rows_and_batches_are_refused_before_they_enter_the_sandbox() {
         (1, 2, Error::RowTooLarge(big_row.len() as u64))
     );
 
+    // Over a quarter of the sandbox's memory, a call is refused before it enters the sandbox.
     let gigabyte = vec![b'\n'; 1 << 30];
+    assert!(matches!(
+        pipe.pack(&gigabyte),
+        Err(Error::TooLargeForSandbox { size, .. }) if size == 1 << 30
+    ));
     let error = pipe.pack_lines(&gigabyte).unwrap_err();
     assert_eq!(
         error.error,
-        Error::BatchTooLarge {
+        Error::TooLargeForSandbox {
             size: 1 << 30,
             limit: 128 << 20
         }
@@ -100,7 +105,7 @@ fn oversized_rows_and_batches_are_refused_before_they_enter_the_sandbox() {
 #[test]
 fn bad_options_name_the_option() {
     let s3 = S3Space::new();
-    type Adjust = fn(&mut rio::Options);
+    type Adjust = fn(&mut redshift_io::Options);
     let cases: [(&str, Adjust); 10] = [
         ("bucket \"\" must be 3 to 63 characters long", |o| {
             o.bucket = String::new()

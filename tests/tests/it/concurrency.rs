@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rio::{Error, RedshiftIo};
+use redshift_io::{Error, RedshiftIo};
 use rio_tests::{gunzip, Answer, JobEndpoint, S3Space};
 
 #[test]
@@ -77,7 +77,10 @@ fn while_a_send_runs_other_calls_are_refused_at_once() {
         pipe.pack_lines(b"{}").unwrap_err().error,
         Error::SendingInProgress
     );
-    assert!(matches!(sender.join().unwrap(), Err(Error::Http(_))));
+    assert!(matches!(
+        sender.join().unwrap(),
+        Err(Error::JobUnreachable(_))
+    ));
     assert!(!pipe.sending_in_progress());
     job.answer(Answer::Status(200));
     pipe.send().unwrap();

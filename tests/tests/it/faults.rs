@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use rio::{Error, PipeState, RedshiftIo, RetryPolicy};
+use redshift_io::{Error, PipeState, RedshiftIo, RetryPolicy};
 use rio_tests::faults::{Fault, FaultyS3, Schedule, RETRYABLE};
 use rio_tests::{gunzip, S3Space};
 
@@ -11,8 +11,8 @@ use rio_tests::{gunzip, S3Space};
 fn quick_retries(max_attempts: u32) -> Option<RetryPolicy> {
     Some(RetryPolicy {
         max_attempts,
-        base_delay_ms: 1,
-        max_delay_ms: 5,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
     })
 }
 

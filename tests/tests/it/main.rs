@@ -8,3 +8,4 @@ mod manifests;
 mod roundtrip;
 mod sandbox;
 mod send;
+mod states;

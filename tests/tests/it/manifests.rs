@@ -1,9 +1,9 @@
 //! Manifests for one's own COPY, and the default manifest `send` writes.
 
-use rio::{Error, Layout, RedshiftIo};
+use redshift_io::{Error, Layout, RedshiftIo};
 use rio_tests::{JobEndpoint, S3Space};
 
-fn manifest_for(files: &[rio::FileEntry]) -> String {
+fn manifest_for(files: &[redshift_io::FileEntry]) -> String {
     let entries: Vec<String> = files
         .iter()
         .map(|f| {

@@ -1,7 +1,7 @@
 //! Rows through the real component in wasmtime into a signing S3 server, read back with an
 //! independent client.
 
-use rio::{PipeState, RedshiftIo};
+use redshift_io::{PipeState, RedshiftIo};
 use rio_tests::{gunzip, S3Space};
 
 fn row(i: usize) -> Vec<u8> {
@@ -143,7 +143,7 @@ fn a_wrong_secret_is_a_clear_403_and_the_rows_stay_buffered() {
     let pipe = RedshiftIo::new(options).unwrap();
     pipe.pack(&row(1)).unwrap();
     let error = pipe.seal().unwrap_err();
-    let rio::Error::S3(failure) = &error else {
+    let redshift_io::Error::S3(failure) = &error else {
         panic!("expected an S3 failure, got {error:?}")
     };
     assert_eq!(
@@ -174,7 +174,7 @@ fn validation_and_table_configs_run_in_the_component() {
     );
     let yaml = "events:\n  dest: events\n  columns:\n  - dest: time\n    type: timestamp\n    sortord: 1\n  - dest: id\n    type: text\n    distkey: true\n  meta:\n    datadatecolumn: time\n    schema: analytics\n";
     assert_eq!(
-        rio::DestinationConfig::from_table_config(yaml).unwrap(),
+        redshift_io::DestinationConfig::from_table_config(yaml).unwrap(),
         rio_tests::events_table()
     );
 }

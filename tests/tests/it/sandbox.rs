@@ -1,6 +1,6 @@
 //! The sandbox: the component reaches only its allow-list, within its memory limit.
 
-use rio::{AllowList, Error, RedshiftIo};
+use redshift_io::{AllowList, Error, RedshiftIo};
 use rio_tests::S3Space;
 
 #[test]
@@ -67,7 +67,7 @@ fn the_memory_limit_stops_the_component_with_a_clear_error() {
 #[test]
 fn the_component_imports_http_and_nothing_that_reaches_out_on_its_own() {
     let mut imports = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(rio::COMPONENT) {
+    for payload in wasmparser::Parser::new(0).parse_all(redshift_io::COMPONENT) {
         if let wasmparser::Payload::ComponentImportSection(section) = payload.unwrap() {
             let names = section
                 .into_iter()

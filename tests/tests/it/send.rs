@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rio::{Error, JobFormat, PipeState, RedshiftIo};
+use redshift_io::{Error, JobFormat, PipeState, RedshiftIo};
 use rio_tests::{Answer, JobEndpoint, S3Space};
 
 const ROW: &[u8] = br#"{"time":"2026-11-25T17:00:00","id":"a"}"#;
@@ -11,7 +11,7 @@ const ROW: &[u8] = br#"{"time":"2026-11-25T17:00:00","id":"a"}"#;
 fn pipe_with_worker(
     s3: &S3Space,
     job: &JobEndpoint,
-    adjust: impl FnOnce(&mut rio::Options),
+    adjust: impl FnOnce(&mut redshift_io::Options),
 ) -> RedshiftIo {
     let mut options = s3.options();
     options.job_endpoint = Some(job.url.clone());
@@ -150,7 +150,7 @@ fn a_job_endpoint_that_hangs_times_out() {
     pipe.pack(ROW).unwrap();
     let error = pipe.send().unwrap_err();
     assert!(
-        matches!(&error, Error::Http(m) if m.starts_with("no answer within the host's response timeout")),
+        matches!(&error, Error::JobUnreachable(m) if m.starts_with("no answer within the host's response timeout")),
         "{error:?}"
     );
     assert_eq!(pipe.stats().unwrap().state, PipeState::Sealed);

@@ -4,8 +4,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use rio::local_s3::LocalS3;
-use rio::Credentials;
+use redshift_io::Credentials;
+use rio_cli::local_s3::LocalS3;
+use rio_tests::JobEndpoint;
 
 const TABLE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/events.yml");
 
@@ -317,59 +318,26 @@ fn sample_rows_are_json_objects_and_reproducible() {
     }
 }
 
-/// A one-request s3-to-redshift worker: answers 200 and hands back what it was sent.
-fn one_job_endpoint() -> (String, std::thread::JoinHandle<String>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/jobs", listener.local_addr().unwrap());
-    let worker = std::thread::spawn(move || {
-        let (mut socket, _) = listener.accept().unwrap();
-        let mut request = Vec::new();
-        let mut buffer = [0u8; 4096];
-        // Headers, then as many body bytes as Content-Length says.
-        loop {
-            let n = socket.read(&mut buffer).unwrap();
-            request.extend_from_slice(&buffer[..n]);
-            let text = text(&request);
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length: ")
-                            .map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap_or(0);
-                if body.len() >= length {
-                    break;
-                }
-            }
-        }
-        socket
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-            .unwrap();
-        text(&request)
-    });
-    (url, worker)
-}
-
 #[test]
 fn send_posts_the_job_to_the_worker() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..5)).unwrap();
-    let (url, worker) = one_job_endpoint();
+    let worker = JobEndpoint::start();
+    let url = &worker.url;
     let out = run(rio(dir.path()).args([
         "load",
         "rows.ndjson",
         "--table-config",
         TABLE_CONFIG,
         "--send",
-        &url,
+        url,
         "--truncate",
     ]));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let request = worker.join().unwrap();
-    assert!(request.starts_with("POST /jobs HTTP/1.1\r\n"), "{request}");
-    let body = request.split_once("\r\n\r\n").unwrap().1;
+    let requests = worker.requests();
+    assert_eq!(requests.len(), 1);
+    let (method, path, body) = (&requests[0].method, &requests[0].path, &requests[0].body);
+    assert_eq!((method.as_str(), path.as_str()), ("POST", "/jobs"));
     assert!(
         body.starts_with("--bucket rio --schema analytics --tables events --date "),
         "{body}"

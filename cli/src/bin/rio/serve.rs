@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rio::local_s3::LocalS3;
-use rio::Credentials;
+use redshift_io::Credentials;
+use rio_cli::local_s3::LocalS3;
 
 use crate::Failure;
 

@@ -32,6 +32,6 @@ pub fn run(args: SampleArgs) -> Result<(), Failure> {
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, out);
-    rio::sample::write_events(&mut out, args.rows, args.seed).map_err(failed)?;
+    rio_cli::sample::write_events(&mut out, args.rows, args.seed).map_err(failed)?;
     out.flush().map_err(failed)
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rio::local_s3::LocalS3;
-use rio::{DestinationConfig, Error, Layout, Options, RedshiftIo};
+use redshift_io::{DestinationConfig, Error, Layout, Options, RedshiftIo};
+use rio_cli::local_s3::LocalS3;
 
 use crate::input::{self, LineBatches};
 use crate::summary::{copy_statement, Summary};

@@ -12,7 +12,7 @@ use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
-use crate::Credentials;
+use redshift_io::Credentials;
 
 pub struct LocalS3 {
     endpoint: String,

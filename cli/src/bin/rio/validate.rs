@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use rio::DestinationConfig;
+use redshift_io::DestinationConfig;
 
 use crate::Failure;
 
@@ -38,7 +38,7 @@ pub fn run(path: &Path) -> Result<(), Failure> {
         if config.data_timestamp_column.as_deref() == Some(column.name.as_str()) {
             notes.push("data timestamp".into());
         }
-        let sql_type = column.type_.sql_type();
+        let sql_type = column.column_type.sql_type();
         println!(
             "  {:width$}  {sql_type:28}  {}",
             column.name,
