@@ -103,33 +103,17 @@ impl GuestRedshiftIo for PipeResource {
     }
 
     fn files(&self) -> Vec<wit::FileEntry> {
-        let pipe = self.0.borrow();
-        pipe.files()
+        self.0
+            .borrow()
+            .files()
             .iter()
-            .map(|f| wit::FileEntry {
-                key: f.key.clone(),
-                url: f.url.clone(),
-                rows: f.rows,
-                raw_bytes: f.raw_bytes,
-                content_length: f.content_length,
-            })
+            .cloned()
+            .map(Into::into)
             .collect()
     }
 
     fn stats(&self) -> wit::Stats {
-        let s = self.0.borrow().stats();
-        wit::Stats {
-            state: s.state.into(),
-            run_id: s.run_id,
-            data_date: s.data_date,
-            rows: s.rows,
-            raw_bytes: s.raw_bytes,
-            gzip_bytes: s.gzip_bytes,
-            files_uploaded: s.files_uploaded,
-            retries: s.retries,
-            buffered_rows: s.buffered_rows,
-            buffered_raw_bytes: s.buffered_raw_bytes,
-        }
+        self.0.borrow().stats().into()
     }
 }
 
@@ -198,51 +182,50 @@ impl From<wit::Options> for options::Options {
     }
 }
 
-impl From<wit::DestinationConfig> for destination::DestinationConfig {
-    fn from(c: wit::DestinationConfig) -> Self {
-        destination::DestinationConfig {
-            schema: c.schema,
-            table: c.table,
-            columns: c
-                .columns
-                .into_iter()
-                .map(|c| destination::Column {
-                    name: c.name,
-                    column_type: c.column_type.into(),
-                    sort_ord: c.sort_ord,
-                    dist_key: c.dist_key,
-                    default_val: c.default_val,
-                    not_null: c.not_null,
-                    primary_key: c.primary_key,
-                })
-                .collect(),
-            data_timestamp_column: c.data_timestamp_column,
+/// Declares both directions of a record mapping whose fields share names; `lists` fields are
+/// vectors converted item by item.
+macro_rules! same_fields {
+    ($wit:ty, $core:ty, { $($field:ident),+ } $(, lists { $($list:ident),+ })?) => {
+        impl From<$wit> for $core {
+            fn from(value: $wit) -> Self {
+                Self {
+                    $($field: value.$field.into(),)+
+                    $($($list: value.$list.into_iter().map(Into::into).collect(),)+)?
+                }
+            }
         }
-    }
+        impl From<$core> for $wit {
+            fn from(value: $core) -> Self {
+                Self {
+                    $($field: value.$field.into(),)+
+                    $($($list: value.$list.into_iter().map(Into::into).collect(),)+)?
+                }
+            }
+        }
+    };
 }
 
-impl From<destination::DestinationConfig> for wit::DestinationConfig {
-    fn from(c: destination::DestinationConfig) -> Self {
-        wit::DestinationConfig {
-            schema: c.schema,
-            table: c.table,
-            columns: c
-                .columns
-                .into_iter()
-                .map(|c| wit::Column {
-                    name: c.name,
-                    column_type: c.column_type.into(),
-                    sort_ord: c.sort_ord,
-                    dist_key: c.dist_key,
-                    default_val: c.default_val,
-                    not_null: c.not_null,
-                    primary_key: c.primary_key,
-                })
-                .collect(),
-            data_timestamp_column: c.data_timestamp_column,
-        }
-    }
-}
+same_fields!(
+    wit::DestinationConfig,
+    destination::DestinationConfig,
+    { schema, table, data_timestamp_column },
+    lists { columns }
+);
+same_fields!(
+    wit::FileEntry,
+    crate::FileEntry,
+    { key, url, rows, raw_bytes, content_length }
+);
+same_fields!(
+    wit::Stats,
+    crate::Stats,
+    { state, run_id, data_date, rows, raw_bytes, gzip_bytes, files_uploaded, retries, buffered_rows, buffered_raw_bytes }
+);
+same_fields!(
+    wit::Column,
+    destination::Column,
+    { name, column_type, sort_ord, dist_key, default_val, not_null, primary_key }
+);
 
 /// Declares both directions of an enum mapping whose cases share names.
 macro_rules! same_cases {

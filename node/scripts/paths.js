@@ -1,4 +1,4 @@
-// Where this repository's build puts the component and the rio binary; env vars override.
+// Where this repository's build puts the component and the binaries; env vars override.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,3 +21,7 @@ export const findRio = (profiles = ['debug']) =>
 
 /** The rio CLI for tests: the debug build that `cargo test` keeps fresh. */
 export const rioBin = findRio();
+
+/** RIO_JOB_ENDPOINT_BIN, else the tests' mock job endpoint that `cargo test` builds. */
+export const jobEndpointBin =
+  process.env.RIO_JOB_ENDPOINT_BIN ?? first(targets.map((t) => join(t, 'debug', 'rio-job-endpoint')));

@@ -45,6 +45,7 @@ export class PipeClosed extends RioError {
   }
 }
 
+// Not a case of the component's `error`: the sending state is the host's own.
 export class SendingInProgress extends RioError {
   constructor() {
     super('a send is in progress on this pipe');
@@ -70,7 +71,7 @@ export class S3Error extends RioError {
   }
 }
 
-export class HttpError extends RioError {
+export class JobUnreachable extends RioError {
   constructor(message) {
     super(`job endpoint unreachable: ${message}`);
     this.reason = message;
@@ -114,16 +115,16 @@ const variants = {
   'row-too-large': (val) => new RowTooLarge(val),
   'pipe-sealed': () => new PipeSealed(),
   'pipe-closed': () => new PipeClosed(),
-  'sending-in-progress': () => new SendingInProgress(),
   'not-sealed': () => new NotSealed(),
   'no-job-endpoint': () => new NoJobEndpoint(),
   s3: (val) => new S3Error(val),
-  http: (val) => new HttpError(val),
+  'job-unreachable': (val) => new JobUnreachable(val),
   'job-rejected': (val) => new JobRejected(val),
 };
 
 /** The component's `error` variant (`{tag, val}`) as a RioError. */
 export function fromWit({ tag, val }) {
+  if (!Object.hasOwn(variants, tag)) throw new TypeError(`unknown error case from the component: ${tag}`);
   return variants[tag](val);
 }
 

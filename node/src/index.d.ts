@@ -27,13 +27,13 @@ export interface Credentials {
   sessionToken?: string;
 }
 
+/** All three fields are required, else `open` throws InvalidOptions. */
 export interface RetryPolicy {
-  /** Attempts in all, the first included. Default 5. */
-  maxAttempts?: number;
-  /** Backoff before retry n is a random delay up to min(maxDelayMs, baseDelayMs × 2^(n-1)). Default 100. */
-  baseDelayMs?: number;
-  /** Default 20,000. */
-  maxDelayMs?: number;
+  /** Attempts in all, the first included (1 to 100). */
+  maxAttempts: number;
+  /** Backoff before retry n is a random delay up to min(maxDelayMs, baseDelayMs × 2^(n-1)). */
+  baseDelayMs: number;
+  maxDelayMs: number;
 }
 
 export interface Limits {
@@ -48,9 +48,9 @@ export interface Options {
   bucket: string;
   /** Default: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. */
   credentials?: Credentials;
-  /** Default: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. */
+  /** Default: AWS_REGION, then AWS_DEFAULT_REGION, then the component's default, us-east-1. */
   region?: string;
-  /** Default: AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then https://s3.{region}.amazonaws.com. */
+  /** Default: AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then the component's default, https://s3.{region}.amazonaws.com. */
   endpoint?: string;
   /** Default 'path'. */
   addressing?: 'path' | 'virtual-hosted';
@@ -68,9 +68,14 @@ export interface Options {
   jobFormat?: 'argv' | 'json';
   truncate?: boolean;
   force?: boolean;
+  /** Default: the component's policy, 5 attempts, base 100 ms, cap 20 s (docs/s3.md, "Retries"). */
   retry?: RetryPolicy;
   limits?: Limits;
-  /** The `host:port` authorities the pipe may reach. Default: the S3 endpoint's and the job endpoint's. */
+  /**
+   * The `host:port` authorities the pipe may reach. Default: the component's `authorities` for
+   * these options, the S3 endpoint's (with the bucket in front for virtual-hosted addressing) and
+   * the job endpoint's.
+   */
   allow?: string[];
 }
 
@@ -102,7 +107,7 @@ export type Row = object | string | Uint8Array;
 /** A pipe of JSON rows into S3 and on to Redshift. Every call is synchronous. */
 export class RedshiftIo {
   private constructor();
-  /** Opens a pipe in a new sandbox that may reach the S3 and job endpoints only. */
+  /** Opens a pipe in a new sandbox that may reach the S3 and job endpoints only (or `options.allow`). */
   static open(options: Options): RedshiftIo;
   /** Buffers one row (at most 4 MiB); uploads the current file first when the row would overflow it. */
   pack(row: Row): void;
@@ -147,6 +152,7 @@ export class RowTooLarge extends RioError {
 }
 export class PipeSealed extends RioError {}
 export class PipeClosed extends RioError {}
+/** Thrown by the Node host itself: a call while `send` or `close` runs on the pipe. */
 export class SendingInProgress extends RioError {}
 export class NotSealed extends RioError {}
 export class NoJobEndpoint extends RioError {}
@@ -162,7 +168,7 @@ export class S3Error extends RioError {
   readonly reason: string;
 }
 /** The job endpoint could not be reached or did not answer in time. */
-export class HttpError extends RioError {
+export class JobUnreachable extends RioError {
   readonly reason: string;
 }
 export class JobRejected extends RioError {

@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { instantiate } from '../generated/rio.js';
 import { InvalidOptions, SendingInProgress, translate } from './errors.js';
-import { allowListFor, sandbox } from './sandbox.js';
+import { sandbox } from './sandbox.js';
 
 export {
   RioError, InvalidOptions, InvalidConfig, InvalidJson, RowTooLarge, PipeSealed, PipeClosed, SendingInProgress,
-  NotSealed, NoJobEndpoint, S3Error, HttpError, JobRejected, BatchError,
+  NotSealed, NoJobEndpoint, S3Error, JobUnreachable, JobRejected, BatchError,
 } from './errors.js';
 
 // Compiled once per process; instantiating them again is cheap.
@@ -27,9 +27,16 @@ function instance(allow, limits) {
 
 const defaultLimits = { responseTimeoutMs: 120_000, idleTimeoutMs: 30_000 };
 
-// For the free functions: an instance that may reach nothing.
-let offline;
-const free = () => (offline ??= instance([], defaultLimits).exports);
+// The free functions run in an instance that may reach nothing.
+let free;
+function offline(f) {
+  free ??= instance([], defaultLimits).exports;
+  try {
+    return f(free);
+  } catch (e) {
+    throw translate(e);
+  }
+}
 
 const env = (name) => process.env[name] || undefined;
 const encoder = new TextEncoder();
@@ -48,7 +55,7 @@ function toWitDestination(d) {
     table: d.table,
     columns: (d.columns ?? []).map((c) => ({
       name: c.name,
-      type: c.type,
+      columnType: c.type,
       sortOrd: c.sortOrd ?? 0,
       distKey: c.distKey ?? false,
       defaultVal: c.defaultVal ?? undefined,
@@ -62,16 +69,32 @@ function toWitDestination(d) {
 function fromWitDestination(d) {
   return {
     ...d,
-    columns: d.columns.map((c) => ({ ...c, defaultVal: c.defaultVal ?? undefined })),
+    columns: d.columns.map(({ name, columnType, defaultVal, ...c }) => ({
+      name,
+      type: columnType,
+      ...c,
+      defaultVal: defaultVal ?? undefined,
+    })),
     dataTimestampColumn: d.dataTimestampColumn ?? undefined,
   };
 }
 
-/** The options as the component takes them, with the environment's defaults filled in. */
+function toWitRetry(retry) {
+  if (retry == null) return undefined;
+  const { maxAttempts, baseDelayMs, maxDelayMs } = retry;
+  if (maxAttempts == null || baseDelayMs == null || maxDelayMs == null) {
+    throw new InvalidOptions('retry: maxAttempts, baseDelayMs and maxDelayMs are all required');
+  }
+  return { maxAttempts, baseDelayMs, maxDelayMs };
+}
+
+/**
+ * The options as the component takes them, with what the environment gives filled in. What is
+ * still missing (region, endpoint, retry policy) gets the component's defaults.
+ */
 function toWitOptions(o) {
   if (!o?.destination) throw new InvalidOptions('destination is required');
   if (!o.bucket) throw new InvalidOptions('bucket is required');
-  const region = o.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1';
   const credentials = o.credentials ?? {
     accessKeyId: env('AWS_ACCESS_KEY_ID') ?? '',
     secretAccessKey: env('AWS_SECRET_ACCESS_KEY') ?? '',
@@ -85,9 +108,8 @@ function toWitOptions(o) {
       secretAccessKey: credentials.secretAccessKey,
       sessionToken: credentials.sessionToken ?? undefined,
     },
-    region,
-    endpoint:
-      o.endpoint ?? env('AWS_ENDPOINT_URL_S3') ?? env('AWS_ENDPOINT_URL') ?? `https://s3.${region}.amazonaws.com`,
+    region: o.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION'),
+    endpoint: o.endpoint ?? env('AWS_ENDPOINT_URL_S3') ?? env('AWS_ENDPOINT_URL'),
     addressing: o.addressing ?? 'path',
     keyPrefix: o.keyPrefix ?? undefined,
     layout: o.layout ?? 'flat',
@@ -97,7 +119,7 @@ function toWitOptions(o) {
     jobFormat: o.jobFormat ?? 'argv',
     truncate: o.truncate ?? false,
     force: o.force ?? false,
-    retry: o.retry && { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 20_000, ...o.retry },
+    retry: toWitRetry(o.retry),
   };
 }
 
@@ -112,10 +134,11 @@ export class RedshiftIo {
     this.#gate = gate;
   }
 
-  /** Opens a pipe in a new sandbox that may reach the S3 and job endpoints only (or `options.allow`). */
+  /** Opens a pipe in a new sandbox that may reach the component's `authorities` only (or `options.allow`). */
   static open(options) {
     const wit = toWitOptions(options);
-    const { exports, gate } = instance(options.allow ?? allowListFor(wit), { ...defaultLimits, ...options.limits });
+    const allow = options.allow ?? offline((free) => free.authorities(wit));
+    const { exports, gate } = instance(allow, { ...defaultLimits, ...options.limits });
     try {
       return new RedshiftIo(exports.RedshiftIo.open(wit), gate);
     } catch (e) {
@@ -207,7 +230,7 @@ export class RedshiftIo {
   #explain(e) {
     const refused = this.#gate.refused;
     const failure = e?.payload?.error ?? e?.payload;
-    if (refused && (failure?.tag === 's3' || failure?.tag === 'http')) {
+    if (refused && (failure?.tag === 's3' || failure?.tag === 'job-unreachable')) {
       const why = `${refused} is not on the sandbox's allow-list (${this.#gate.allow.join(', ')})`;
       if (failure.tag === 's3') failure.val.message = why;
       else failure.val = why;
@@ -218,18 +241,10 @@ export class RedshiftIo {
 
 /** Checks the rules `send` checks: Redshift identifiers, unique names, one distkey, sort ordinals 1..k. */
 export function validate(config) {
-  try {
-    free().validate(toWitDestination(config));
-  } catch (e) {
-    throw translate(e);
-  }
+  offline((free) => free.validate(toWitDestination(config)));
 }
 
 /** Reads the worker's YAML table config (or the same as JSON) into a destination. */
 export function parseTableConfig(text) {
-  try {
-    return fromWitDestination(free().parseTableConfig(text));
-  } catch (e) {
-    throw translate(e);
-  }
+  return fromWitDestination(offline((free) => free.parseTableConfig(text)));
 }

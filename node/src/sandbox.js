@@ -5,21 +5,13 @@ import { http } from '@bytecodealliance/preview2-shim';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 
 /** `host:port`, lowercase, with the scheme's default port made explicit; null if not a URL. */
-export function authorityOf(url) {
+function authorityOf(url) {
   try {
     const u = new URL(url);
     return `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
   } catch {
     return null;
   }
-}
-
-/** The S3 endpoint (with the bucket in front for virtual-hosted addressing) and the job endpoint. */
-export function allowListFor({ endpoint, addressing, s3Bucket, jobEndpoint }) {
-  const prefix = addressing === 'virtual-hosted' ? `${s3Bucket}.` : '';
-  const s3 = authorityOf(endpoint);
-  const job = jobEndpoint ? authorityOf(jobEndpoint) : null;
-  return [s3 && prefix + s3, job].filter(Boolean);
 }
 
 const nanos = (ms) => BigInt(ms) * 1_000_000n;

@@ -1,36 +1,44 @@
-// A mock s3-to-redshift worker. It runs in a worker thread: pipe calls block the main thread
-// while their HTTP runs, so a server on the main thread could never answer them.
+// The tests' mock s3-to-redshift worker, `rio-job-endpoint` (tests/bin/job_endpoint.rs), the one
+// the Rust tests use. A process of its own: pipe calls block this thread while their HTTP runs.
 
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jobEndpointBin } from '../scripts/paths.js';
 
-const server = `
-const { parentPort, workerData } = require('node:worker_threads');
-const answers = [...workerData.answers];
-require('node:http').createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    parentPort.postMessage({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
-    const answer = answers.length > 1 ? answers.shift() : answers[0];
-    if (answer.status) res.writeHead(answer.status).end(answer.body ?? '');
-  });
-}).listen(0, '127.0.0.1', function () { parentPort.postMessage({ port: this.address().port }); });
-`;
+/** `{status, body}` as the binary's ANSWER argument; no status: never answers. */
+const argument = ({ status, body }) => (status == null ? 'hang' : body == null ? `${status}` : `${status}:${body}`);
 
-/** Answers each job with the next of `answers` ({status, body}; no status: never answers). */
+/** Answers each job with the next of `answers`, the last one repeating (none: 200). */
 export async function startJobEndpoint(...answers) {
-  const worker = new Worker(server, { eval: true, workerData: { answers } });
+  if (!existsSync(jobEndpointBin)) {
+    throw new Error(`no rio-job-endpoint at ${jobEndpointBin}: build it (cargo test --workspace --no-run) or set RIO_JOB_ENDPOINT_BIN`);
+  }
+  const child = spawn(jobEndpointBin, answers.map(argument), { stdio: ['pipe', 'pipe', 'inherit'] });
   const requests = [];
-  const port = await new Promise((resolve) =>
-    worker.on('message', (m) => (m.port ? resolve(m.port) : requests.push(m))),
-  );
+  const url = await new Promise((resolve, reject) => {
+    // The first line says where it listens; every other line is a request ({method, url, contentType, body}).
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const printed = JSON.parse(line);
+      if ('method' in printed) requests.push(printed);
+      else resolve(printed.url);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`rio-job-endpoint exited with ${code} before listening`)));
+  });
   return {
-    url: `http://127.0.0.1:${port}/jobs`,
-    /** The requests received so far (after letting the worker's messages in). */
+    url,
+    /** The requests received so far: their lines may still wait in the pipe, so read until none comes. */
     async requests() {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      let seen;
+      do {
+        seen = requests.length;
+        await sleep(50);
+      } while (requests.length > seen);
       return requests;
     },
-    stop: () => worker.terminate(),
+    /** Closing its standard input stops it. */
+    stop: () => child.stdin.end(),
   };
 }

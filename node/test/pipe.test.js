@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import {
-  BatchError, HttpError, InvalidConfig, InvalidJson, InvalidOptions, JobRejected, NoJobEndpoint, NotSealed,
+  BatchError, InvalidConfig, InvalidJson, InvalidOptions, JobRejected, JobUnreachable, NoJobEndpoint, NotSealed,
   PipeClosed, PipeSealed, RedshiftIo, RioError, RowTooLarge, S3Error, parseTableConfig, validate,
 } from '../src/index.js';
 import { startJobEndpoint } from './job-endpoint.js';
@@ -131,7 +131,7 @@ test('send posts the job to the worker; a rejected job leaves the pipe sealed to
   assert.equal(jobs.length, 2);
   assert.equal(jobs[1].method, 'POST');
   assert.equal(jobs[1].url, '/jobs');
-  assert.equal(jobs[1].headers['content-type'], 'text/plain');
+  assert.equal(jobs[1].contentType, 'text/plain');
   assert.equal(
     jobs[1].body,
     `--bucket ${BUCKET} --schema analytics --tables events --date ${dataDate} --gzip --truncate`,
@@ -189,12 +189,21 @@ test('a host off the allow-list is refused with HttpRequestDenied, and no secret
   pipe.closeWithoutSending();
 });
 
+test('a job endpoint off the allow-list is refused, naming it', () => {
+  const s3Authority = new URL(s3.endpoint).host;
+  const { pipe } = open({ jobEndpoint: 'http://127.0.0.1:9/jobs', allow: [s3Authority] });
+  pipe.pack(rows(1)[0]);
+  const denied = thrown(() => pipe.send(), JobUnreachable);
+  assert.equal(denied.reason, `127.0.0.1:9 is not on the sandbox's allow-list (${s3Authority})`);
+  pipe.closeWithoutSending();
+});
+
 test('a worker that never answers times out', async (t) => {
   const worker = await startJobEndpoint({});
   t.after(() => worker.stop());
   const { pipe } = open({ jobEndpoint: worker.url, limits: { responseTimeoutMs: 300 } });
   pipe.pack(rows(1)[0]);
-  assert.throws(() => pipe.send(), HttpError);
+  assert.throws(() => pipe.send(), JobUnreachable);
   assert.equal(pipe.stats().state, 'sealed');
   pipe.closeWithoutSending();
 });
@@ -213,6 +222,17 @@ test('calls the state does not allow', () => {
   assert.throws(() => pipe.pack({ id: 'y' }), PipeClosed);
   assert.throws(() => open({ bucket: 'X' }), InvalidOptions);
   assert.throws(() => RedshiftIo.open({ destination }), InvalidOptions);
+});
+
+test('options the component or the Node host refuses', () => {
+  // The allow-list comes from the component's `authorities`, which refuses a bad endpoint first.
+  assert.match(thrown(() => open({ endpoint: 'ftp://x' }), InvalidOptions).message, /needs http:\/\/ or https:\/\//);
+  assert.equal(
+    thrown(() => open({ retry: { maxAttempts: 2 } }), InvalidOptions).message,
+    'invalid options: retry: maxAttempts, baseDelayMs and maxDelayMs are all required',
+  );
+  assert.throws(() => open({ retry: { maxAttempts: 0, baseDelayMs: 1, maxDelayMs: 10 } }), InvalidOptions);
+  open({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 10 } }).pipe.closeWithoutSending();
 });
 
 test('credentials and endpoint come from the environment when not given', async (t) => {

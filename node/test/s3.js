@@ -17,7 +17,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** Starts `rio serve-s3` with these buckets and fresh credentials; `stop()` ends it. */
 export async function startS3(buckets) {
-  if (!existsSync(rioBin)) throw new Error(`no rio binary at ${rioBin}: build it (cargo build -p rio --bin rio) or set RIO_BIN`);
+  if (!existsSync(rioBin)) throw new Error(`no rio binary at ${rioBin}: build it (cargo test --workspace --no-run) or set RIO_BIN`);
   const dir = mkdtempSync(join(tmpdir(), 'rio-node-s3-'));
   const credentials = { accessKeyId: `test${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(20).toString('hex') };
   const args = ['serve-s3', dir, '--port', '0', '--access-key', credentials.accessKeyId, '--secret-key', credentials.secretAccessKey];

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redshift_io::{Error, RedshiftIo};
-use rio_tests::{gunzip, Answer, JobEndpoint, S3Space};
+use rio_tests::{gunzip, S3Space};
 
 #[test]
 fn eight_threads_of_ten_thousand_rows_land_exactly_once() {
@@ -49,41 +49,6 @@ fn eight_threads_of_ten_thousand_rows_land_exactly_once() {
         }
     }
     assert_eq!(seen.len(), 80_000);
-}
-
-#[test]
-fn while_a_send_runs_other_calls_are_refused_at_once() {
-    let s3 = S3Space::new();
-    let job = JobEndpoint::start();
-    job.answer(Answer::Hang);
-    let mut options = s3.options();
-    options.job_endpoint = Some(job.url.clone());
-    options.limits.response_timeout = Duration::from_secs(3);
-    let pipe = Arc::new(RedshiftIo::new(options).unwrap());
-    pipe.pack(br#"{"time":"2026-11-25T17:00:00","id":"a"}"#)
-        .unwrap();
-    let sender = {
-        let pipe = pipe.clone();
-        std::thread::spawn(move || pipe.send())
-    };
-    while job.requests().is_empty() {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(pipe.sending_in_progress());
-    assert_eq!(pipe.pack(b"{}"), Err(Error::SendingInProgress));
-    assert_eq!(pipe.seal(), Err(Error::SendingInProgress));
-    assert_eq!(pipe.send(), Err(Error::SendingInProgress));
-    assert_eq!(
-        pipe.pack_lines(b"{}").unwrap_err().error,
-        Error::SendingInProgress
-    );
-    assert!(matches!(
-        sender.join().unwrap(),
-        Err(Error::JobUnreachable(_))
-    ));
-    assert!(!pipe.sending_in_progress());
-    job.answer(Answer::Status(200));
-    pipe.send().unwrap();
 }
 
 /// Packs `row`, waiting out the moments when another thread has the pipe sealed or sending.

@@ -166,6 +166,7 @@ fn the_sending_column() {
     while job.requests().is_empty() {
         std::thread::sleep(Duration::from_millis(10));
     }
+    assert!(pipe.sending_in_progress());
     for (name, call) in CALLS {
         let outcome = match call(&pipe) {
             Ok(()) => Expect::Ok(pipe_state(&pipe)),
@@ -181,9 +182,12 @@ fn the_sending_column() {
         sender.join().unwrap(),
         Err(Error::JobUnreachable(_))
     ));
+    assert!(!pipe.sending_in_progress());
     assert_eq!(
         pipe_state(&pipe),
         PipeState::Sealed,
         "a failed send leaves the pipe sealed"
     );
+    job.answer(Answer::Status(200));
+    pipe.send().unwrap();
 }
