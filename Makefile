@@ -48,7 +48,7 @@ soak: setup
 FUZZ_SECONDS ?= 60
 fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	cd guest && for target in rows table_config s3_error; do \
+	cd guest && for target in rows table_config s3_error typed_check; do \
 		cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
 

@@ -127,15 +127,34 @@ impl Measure {
     }
 }
 
-fn component(target: &Target, data: &[u8], level: u8, batched: bool) -> Measure {
-    let case = if batched {
-        "component, batched"
-    } else {
-        "component, per row"
+/// How the component is driven.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Calls {
+    /// ~1 MB `pack_lines` batches, rows checked for their shape only (no columns).
+    Batched,
+    /// The same with the events table's columns: every value checked against its type.
+    BatchedTyped,
+    /// One `pack` per row.
+    PerRow,
+}
+
+/// The table the sample rows are made for.
+const EVENTS_TABLE: &str = include_str!("../../cli/examples/events.yml");
+
+fn component(target: &Target, data: &[u8], level: u8, calls: Calls) -> Measure {
+    let case = match calls {
+        Calls::Batched => "component, batched",
+        Calls::BatchedTyped => "component, batched, typed checks",
+        Calls::PerRow => "component, per row",
     };
-    let pipe = RedshiftIo::new(target.options("component", level)).expect("a pipe");
+    let mut options = target.options("component", level);
+    if calls == Calls::BatchedTyped {
+        let events = DestinationConfig::from_table_config(EVENTS_TABLE).expect("the events table");
+        options.destination.columns = events.columns;
+    }
+    let pipe = RedshiftIo::new(options).expect("a pipe");
     let started = Instant::now();
-    if batched {
+    if calls != Calls::PerRow {
         for batch in batches(data) {
             pipe.pack_lines(batch).expect("pack_lines");
         }
@@ -303,8 +322,9 @@ fn main() {
     let mut measures = Vec::new();
     for level in [1, 6] {
         measures.push(native(&target, &data, level));
-        measures.push(component(&target, &data, level, true));
-        measures.push(component(&target, &data, level, false));
+        measures.push(component(&target, &data, level, Calls::Batched));
+        measures.push(component(&target, &data, level, Calls::BatchedTyped));
+        measures.push(component(&target, &data, level, Calls::PerRow));
         measures.extend(peer(&target, input.path(), level, true));
         measures.extend(peer(&target, input.path(), level, false));
     }

@@ -121,7 +121,7 @@ fn load_into_the_embedded_s3_writes_the_default_manifest_and_prints_the_copy() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto';"),
+        stdout.contains("MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto' DATEFORMAT 'auto';"),
         "{stdout}"
     );
     let bucket = dir.path().join("rio-data/rio");
@@ -198,26 +198,93 @@ fn a_bad_line_stops_the_load_with_file_and_line_and_keeps_what_was_packed() {
 }
 
 #[test]
-fn skip_invalid_counts_and_reports_bad_lines() {
+fn rejects_keep_puts_bad_lines_aside_in_s3_and_loads_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let rows = format!("{}[1]\n\"text\"\n{}", ndjson(0..2), ndjson(2..4));
-    let out = load_rows(dir.path(), &rows, &["--skip-invalid", "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    for flag in [&["--rejects", "keep"][..], &["--skip-invalid"]] {
+        let out = load_rows(dir.path(), &rows, &[flag, &["--json"]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (summary["rows"].as_u64(), summary["rejected_rows"].as_u64()),
+            (Some(4), Some(2))
+        );
+        let rejects = summary["rejects"][0].as_str().unwrap();
+        let key = rejects.strip_prefix("s3://rio/").unwrap();
+        let lines = std::fs::read_to_string(dir.path().join("rio-data/rio").join(key)).unwrap();
+        let lines: Vec<serde_json::Value> = lines
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            (
+                lines[0]["line_number"].as_u64(),
+                lines[0]["raw_line"].as_str()
+            ),
+            (Some(3), Some("[1]"))
+        );
+        assert!(lines[1]["error_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a JSON object: invalid type: string"));
+    }
+}
+
+#[test]
+fn a_row_that_does_not_fit_its_column_stops_the_load_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rows.ndjson"),
+        format!(
+            "{}{}\n",
+            ndjson(0..2),
+            r#"{"time":"2026-11-25T17:00:00","user_id":1.5}"#
+        ),
+    )
+    .unwrap();
+    let out =
+        run(rio(dir.path()).args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG, "-q"]));
+    assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("rio: rows.ndjson:3: skipped: not a JSON object: invalid type: sequence"),
+        stderr.contains("\nrio: rows.ndjson:3: column user_id: "),
         "{stderr}"
+    );
+    assert_eq!(stored_rows(&dir.path().join("rio-data/rio")), ndjson(0..2));
+}
+
+#[test]
+fn check_reports_every_refused_row_and_uploads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        "{}{}\n{}\n{}",
+        ndjson(0..2),
+        r#"{"time":"2026-11-25T17:00:00","premium":"maybe"}"#,
+        r#"{"Time":"2026-11-25T17:00:00"}"#,
+        ndjson(2..3)
+    );
+    std::fs::write(dir.path().join("rows.ndjson"), rows).unwrap();
+    let out = run(rio(dir.path()).args(["check", "rows.ndjson", "--table-config", TABLE_CONFIG]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let refused: Vec<&str> = stdout.lines().collect();
+    assert_eq!(refused.len(), 2, "{stdout}");
+    assert!(
+        refused[0].starts_with("rows.ndjson:3: column premium: "),
+        "{stdout}"
     );
     assert!(
-        stderr.contains("rio: rows.ndjson:4: skipped: not a JSON object: invalid type: string"),
-        "{stderr}"
+        refused[1].starts_with("rows.ndjson:4: column time: "),
+        "{stdout}"
     );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        (summary["rows"].as_u64(), summary["skipped_lines"].as_u64()),
-        (Some(4), Some(2))
-    );
-    assert_eq!(stored_rows(&dir.path().join("rio-data/rio")), ndjson(0..4));
+    assert!(text(&out.stderr).contains("rio: 5 rows checked, 2 refused"));
+    assert!(!dir.path().join("rio-data").exists(), "nothing is uploaded");
+
+    std::fs::write(dir.path().join("good.ndjson"), ndjson(0..3)).unwrap();
+    let out = run(rio(dir.path()).args(["check", "good.ndjson", "--table-config", TABLE_CONFIG]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "3 rows checked, 0 refused\n");
 }
 
 #[test]

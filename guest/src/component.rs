@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use crate::address::{authority_with_port, parse_http_url, BucketAddress};
 use crate::wasi_http::WasiHttp;
-use crate::{destination, options, table_config, Credentials, Pipe, PipeState};
+use crate::{destination, options, row, table_config, Credentials, Pipe, PipeState};
 
 wit_bindgen::generate!({ path: "../wit", world: "redshift-io" });
 
-use exports::rio::redshift_io::pipe::{Guest, GuestRedshiftIo, RedshiftIo};
+use exports::rio::redshift_io::pipe::{Guest, GuestRedshiftIo, RedshiftIo, RefusedRow};
 use rio::redshift_io::types as wit;
 
 struct Component;
@@ -34,6 +34,22 @@ impl Guest for Component {
             None => None,
         };
         Ok([Some(s3), job].into_iter().flatten().collect())
+    }
+
+    fn check_rows(
+        config: wit::DestinationConfig,
+        refuse_unknown_keys: bool,
+        rows: Vec<u8>,
+    ) -> Vec<RefusedRow> {
+        let config = destination::DestinationConfig::from(config);
+        row::refused_lines(&config.columns, refuse_unknown_keys, &rows)
+            .into_iter()
+            .map(|(line, offset, error)| RefusedRow {
+                line,
+                offset,
+                error: error.into(),
+            })
+            .collect()
     }
 }
 
@@ -66,6 +82,7 @@ impl GuestRedshiftIo for PipeResource {
             .map_err(|e| wit::BatchError {
                 accepted: e.accepted,
                 line: e.line,
+                offset: e.offset,
                 error: e.error.into(),
             })
     }
@@ -112,6 +129,11 @@ impl GuestRedshiftIo for PipeResource {
             .collect()
     }
 
+    fn rejects(&self) -> Vec<wit::FileEntry> {
+        let pipe = self.0.borrow();
+        pipe.rejects().iter().cloned().map(Into::into).collect()
+    }
+
     fn stats(&self) -> wit::Stats {
         self.0.borrow().stats().into()
     }
@@ -128,19 +150,13 @@ impl From<crate::Error> for wit::Error {
             E::InvalidJson { message, offset } => {
                 wit::Error::InvalidJson(wit::JsonFailure { message, offset })
             }
+            E::InvalidRow(refusal) => wit::Error::InvalidRow((*refusal).into()),
             E::RowTooLarge(size) => wit::Error::RowTooLarge(size),
             E::PipeSealed => wit::Error::PipeSealed,
             E::PipeClosed => wit::Error::PipeClosed,
             E::NotSealed => wit::Error::NotSealed,
             E::NoJobEndpoint => wit::Error::NoJobEndpoint,
-            E::S3(f) => wit::Error::S3(wit::S3Failure {
-                status: f.status,
-                code: f.code,
-                message: f.message,
-                request_id: f.request_id,
-                key: f.key,
-                attempts: f.attempts,
-            }),
+            E::S3(f) => wit::Error::S3((*f).into()),
             E::JobUnreachable(m) => wit::Error::JobUnreachable(m),
             E::JobRejected(f) => wit::Error::JobRejected(wit::JobFailure {
                 status: f.status,
@@ -178,6 +194,8 @@ impl From<wit::Options> for options::Options {
                 base_delay: Duration::from_millis(r.base_delay_ms.into()),
                 max_delay: Duration::from_millis(r.max_delay_ms.into()),
             }),
+            rejects: o.rejects.into(),
+            refuse_unknown_keys: o.refuse_unknown_keys,
         }
     }
 }
@@ -219,7 +237,17 @@ same_fields!(
 same_fields!(
     wit::Stats,
     crate::Stats,
-    { state, run_id, data_date, rows, raw_bytes, gzip_bytes, files_uploaded, retries, buffered_rows, buffered_raw_bytes }
+    { state, run_id, data_date, rows, raw_bytes, gzip_bytes, files_uploaded, retries, buffered_rows, buffered_raw_bytes, rejected_rows }
+);
+same_fields!(
+    wit::S3Failure,
+    crate::S3Failure,
+    { status, code, message, request_id, key, attempts }
+);
+same_fields!(
+    wit::RowRefusal,
+    crate::typed_check::Refusal,
+    { column, value, reason }
 );
 same_fields!(
     wit::Column,
@@ -258,4 +286,5 @@ same_cases!(
 same_cases!(wit::Layout, options::Layout, Flat, Partitioned);
 same_cases!(wit::Addressing, options::Addressing, Path, VirtualHosted);
 same_cases!(wit::JobFormat, options::JobFormat, Argv, Json);
+same_cases!(wit::Rejects, options::Rejects, Fail, Keep);
 same_cases!(wit::PipeState, PipeState, Open, Sealed, Closed);

@@ -23,6 +23,22 @@ pub enum ColumnType {
     Longtext,
 }
 
+impl ColumnType {
+    /// The name table configs give the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::Boolean => "boolean",
+            ColumnType::Float => "float",
+            ColumnType::Int => "int",
+            ColumnType::Bigint => "bigint",
+            ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::Text => "text",
+            ColumnType::Longtext => "longtext",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: String,
@@ -263,6 +279,14 @@ mod tests {
             rejected(wrong_type),
             "data timestamp column \"id\": must be of type timestamp"
         );
+    }
+
+    #[test]
+    fn type_names_are_those_of_table_configs() {
+        use ColumnType::*;
+        for t in [Boolean, Float, Int, Bigint, Date, Timestamp, Text, Longtext] {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.name());
+        }
     }
 
     #[test]

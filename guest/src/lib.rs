@@ -15,10 +15,12 @@ pub mod manifest;
 pub mod naming;
 pub mod options;
 pub mod pipe;
+pub mod rejects;
 pub mod retry;
 pub mod row;
 pub mod s3;
 pub mod table_config;
+pub mod typed_check;
 
 #[cfg(target_arch = "wasm32")]
 mod component;
@@ -29,6 +31,6 @@ pub use destination::{Column, ColumnType, DestinationConfig};
 pub use error::{BatchError, Error, JobFailure, S3Failure};
 pub use io::{Io, TransportError, TransportErrorKind};
 pub use manifest::FileEntry;
-pub use options::{Addressing, Credentials, JobFormat, Layout, Options};
+pub use options::{Addressing, Credentials, JobFormat, Layout, Options, Rejects};
 pub use pipe::{Pipe, PipeState, Stats};
 pub use retry::RetryPolicy;

@@ -90,6 +90,17 @@ impl Naming {
         )
     }
 
+    /// Rows the pipe refused, kept aside; never listed in a manifest.
+    pub fn rejects_file(&self, run: &Run, n: u64) -> String {
+        format!(
+            "{}{}_{}_{}_rejects_{n}.ndjson",
+            self.folder(run),
+            self.schema,
+            self.table,
+            run.id
+        )
+    }
+
     pub fn manifest(&self, run: &Run) -> String {
         format!(
             "{}{}_{}_{}.manifest",
@@ -180,6 +191,10 @@ pub(crate) mod tests {
         assert_eq!(
             naming.data_file(&run, 0),
             format!("analytics_events_{START}-abcdef01_0.json.gz")
+        );
+        assert_eq!(
+            naming.rejects_file(&run, 2),
+            format!("analytics_events_{START}-abcdef01_rejects_2.ndjson")
         );
         assert_eq!(
             naming.manifest(&run),

@@ -37,6 +37,16 @@ pub enum JobFormat {
     Json,
 }
 
+/// What a pipe does with a row it refuses (docs/checks.md, "Rejects").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rejects {
+    /// The call fails with the row's error.
+    #[default]
+    Fail,
+    /// The row goes into the run's rejects objects and the call goes on.
+    Keep,
+}
+
 /// `Debug` shows the credentials' key id only: secrets never reach a log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -55,6 +65,9 @@ pub struct Options {
     pub truncate: bool,
     pub force: bool,
     pub retry: Option<RetryPolicy>,
+    pub rejects: Rejects,
+    /// Refuse keys that match no column, which COPY would ignore.
+    pub refuse_unknown_keys: bool,
 }
 
 impl Options {
@@ -80,6 +93,8 @@ impl Options {
             truncate: false,
             force: false,
             retry: None,
+            rejects: Rejects::default(),
+            refuse_unknown_keys: false,
         }
     }
 

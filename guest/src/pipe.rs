@@ -7,8 +7,10 @@ use crate::io::Io;
 use crate::job::{self, Job};
 use crate::manifest::{self, FileEntry};
 use crate::naming::{Naming, Run};
+use crate::rejects::RejectsBuffer;
+use crate::row::{self, RowChecks};
 use crate::s3::S3;
-use crate::{row, table_config, BatchError, Error, Options};
+use crate::{table_config, BatchError, Error, Options, Rejects};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipeState {
@@ -30,6 +32,7 @@ pub struct Stats {
     pub retries: u64,
     pub buffered_rows: u64,
     pub buffered_raw_bytes: u64,
+    pub rejected_rows: u64,
 }
 
 /// A finished data file that S3 has not accepted yet: its rows live only here.
@@ -47,9 +50,14 @@ pub struct Pipe<I: Io> {
     s3: S3,
     job_endpoint: Option<http::Uri>,
     naming: Naming,
+    checks: RowChecks,
     state: PipeState,
     run: Run,
+    /// Rows offered to this run so far, accepted or kept aside: a refused row's ordinal.
+    run_rows: u64,
     files: Vec<FileEntry>,
+    rejects: RejectsBuffer,
+    rejects_files: Vec<FileEntry>,
     /// The file being filled.
     writer: GzipWriter,
     writer_rows: u64,
@@ -78,9 +86,11 @@ impl<I: Io> Pipe<I> {
             retries: 0,
             buffered_rows: 0,
             buffered_raw_bytes: 0,
+            rejected_rows: 0,
         };
         Ok(Pipe {
             naming: Naming::new(&options),
+            checks: RowChecks::new(&options.destination.columns, options.refuse_unknown_keys),
             writer: GzipWriter::new(options.compression_level()),
             io,
             options,
@@ -88,7 +98,10 @@ impl<I: Io> Pipe<I> {
             job_endpoint,
             state: PipeState::Open,
             run,
+            run_rows: 0,
             files: Vec::new(),
+            rejects: RejectsBuffer::default(),
+            rejects_files: Vec::new(),
             writer_rows: 0,
             unsent: None,
             stats,
@@ -97,29 +110,33 @@ impl<I: Io> Pipe<I> {
 
     pub fn pack(&mut self, row: &[u8]) -> Result<(), Error> {
         self.check_open()?;
-        row::check(row)?;
-        self.accept(row)
+        self.take(row).map(drop)
     }
 
     /// Packs each line that is not blank; stops at the first bad line, keeping the rows before it.
-    /// An error about the pipe rather than a line has line number 0.
+    /// Returns how many rows were accepted (rows kept aside as rejects are not among them). An
+    /// error about the pipe rather than a line has line number 0.
     pub fn pack_lines(&mut self, rows: &[u8]) -> Result<u64, BatchError> {
         let mut accepted = 0;
-        let fail = |accepted, line, error| BatchError {
-            accepted,
-            line,
+        self.check_open().map_err(|error| BatchError {
+            accepted: 0,
+            line: 0,
+            offset: 0,
             error,
-        };
-        self.check_open().map_err(|error| fail(0, 0, error))?;
-        for (index, line) in rows.split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+        })?;
+        for (line, offset, row) in row::lines(rows) {
+            match self.take(row) {
+                Ok(Taken::Accepted) => accepted += 1,
+                Ok(Taken::KeptAside) => {}
+                Err(error) => {
+                    return Err(BatchError {
+                        accepted,
+                        line,
+                        offset,
+                        error,
+                    })
+                }
             }
-            let line_number = index as u64 + 1;
-            row::check(line).map_err(|error| fail(accepted, line_number, error))?;
-            self.accept(line)
-                .map_err(|error| fail(accepted, line_number, error))?;
-            accepted += 1;
         }
         Ok(accepted)
     }
@@ -130,6 +147,7 @@ impl<I: Io> Pipe<I> {
         }
         self.finish_file();
         self.upload_unsent()?;
+        self.upload_rejects()?;
         self.state = PipeState::Sealed;
         Ok(())
     }
@@ -211,6 +229,11 @@ impl<I: Io> Pipe<I> {
         &self.files
     }
 
+    /// The rejects objects of the current run that S3 has accepted, in upload order.
+    pub fn rejects(&self) -> &[FileEntry] {
+        &self.rejects_files
+    }
+
     pub fn stats(&self) -> Stats {
         let unsent = self.unsent.as_ref();
         Stats {
@@ -237,6 +260,58 @@ impl<I: Io> Pipe<I> {
         }
     }
 
+    /// Checks a row, then accepts it, or keeps it aside when the options say so.
+    fn take(&mut self, row: &[u8]) -> Result<Taken, Error> {
+        match self.checks.check(row) {
+            Ok(()) => self.accept(row).map(|()| Taken::Accepted),
+            Err(error) if self.options.rejects == Rejects::Keep && error.is_about_the_row() => {
+                self.keep_aside(row, &error).map(|()| Taken::KeptAside)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Adds a refused row to the run's rejects. A rejects object that would grow past the
+    /// buffer size is uploaded first; if that fails, the row is not taken.
+    fn keep_aside(&mut self, row: &[u8], error: &Error) -> Result<(), Error> {
+        let column_type = match error {
+            Error::InvalidRow(refusal) => self.checks.column_type(&refusal.column),
+            _ => "",
+        };
+        let line = RejectsBuffer::line(self.run_rows + 1, row, error, column_type);
+        if self
+            .rejects
+            .would_overflow(&line, self.options.buffer_size())
+        {
+            self.upload_rejects()?;
+        }
+        self.rejects.push(line);
+        self.run_rows += 1;
+        self.stats.rejected_rows += 1;
+        Ok(())
+    }
+
+    fn upload_rejects(&mut self) -> Result<(), Error> {
+        if self.rejects.is_empty() {
+            return Ok(());
+        }
+        let key = self
+            .naming
+            .rejects_file(&self.run, self.rejects_files.len() as u64);
+        let body = self.rejects.bytes().to_vec();
+        let entry = FileEntry {
+            url: self.s3.address().s3_url(&key),
+            key,
+            rows: self.rejects.rows(),
+            raw_bytes: body.len() as u64,
+            content_length: body.len() as u64,
+        };
+        self.put(&entry.key, body, "application/x-ndjson")?;
+        self.rejects_files.push(entry);
+        self.rejects.clear();
+        Ok(())
+    }
+
     /// Adds a checked row. A row that would push a non-empty file past the buffer size first
     /// finishes that file and uploads it; if the upload fails, the row is not taken.
     fn accept(&mut self, row: &[u8]) -> Result<(), Error> {
@@ -248,6 +323,7 @@ impl<I: Io> Pipe<I> {
         self.writer.write(row);
         self.writer.write(b"\n");
         self.writer_rows += 1;
+        self.run_rows += 1;
         self.stats.rows += 1;
         self.stats.raw_bytes += size;
         Ok(())
@@ -329,16 +405,26 @@ impl<I: Io> Pipe<I> {
     fn drop_buffers(&mut self) {
         self.finish_file();
         self.unsent = None;
+        self.rejects.clear();
     }
 
     fn start_run(&mut self) {
         self.drop_buffers();
         self.files.clear();
+        self.rejects_files.clear();
+        self.run_rows = 0;
         self.run = Run::start(self.io.now(), self.io.random_u64());
         self.stats.run_id = self.run.id.clone();
         self.stats.data_date = self.run.data_date.to_string();
         self.state = PipeState::Open;
     }
+}
+
+/// What became of a row the pipe took.
+enum Taken {
+    Accepted,
+    /// Refused, and kept in the run's rejects.
+    KeptAside,
 }
 
 #[cfg(test)]

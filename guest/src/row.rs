@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 
-use crate::Error;
+use crate::typed_check::TypedCheck;
+use crate::{Column, Error};
 
 /// Redshift refuses JSON records over 4 MiB.
 pub const MAX_ROW_BYTES: usize = 4 * 1024 * 1024;
@@ -28,6 +29,66 @@ pub fn check(row: &[u8]) -> Result<(), Error> {
     JsonObject::deserialize(&mut deserializer)
         .and_then(|_| deserializer.end())
         .map_err(|e| invalid_json(row, &e))
+}
+
+/// The checks a packed row passes: its shape, then, when the destination has columns, the typed
+/// checks of docs/checks.md.
+pub struct RowChecks {
+    typed: Option<TypedCheck>,
+    columns: Vec<Column>,
+}
+
+impl RowChecks {
+    pub fn new(columns: &[Column], refuse_unknown_keys: bool) -> RowChecks {
+        RowChecks {
+            typed: (!columns.is_empty()).then(|| TypedCheck::new(columns, refuse_unknown_keys)),
+            columns: columns.to_vec(),
+        }
+    }
+
+    pub fn check(&self, row: &[u8]) -> Result<(), Error> {
+        check(row)?;
+        match &self.typed {
+            Some(typed) => typed.check(row).map_err(|r| Error::InvalidRow(Box::new(r))),
+            None => Ok(()),
+        }
+    }
+
+    /// The type of the column named `name`, as table configs write it; "" for no such column.
+    pub fn column_type(&self, name: &str) -> &'static str {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map_or("", |c| c.column_type.name())
+    }
+}
+
+/// The lines of a batch that are not blank: 1-based line number, byte offset, line.
+pub fn lines(rows: &[u8]) -> impl Iterator<Item = (u64, u64, &[u8])> {
+    let mut offset = 0;
+    rows.split(|&b| b == b'\n')
+        .enumerate()
+        .map(move |(index, line)| {
+            let start = offset;
+            offset += line.len() as u64 + 1;
+            (index as u64 + 1, start, line)
+        })
+        .filter(|(_, _, line)| !line.iter().all(u8::is_ascii_whitespace))
+}
+
+/// A line that the checks refused: line number, byte offset, why.
+pub type RefusedLine = (u64, u64, Error);
+
+/// Every line of `rows` that a pipe to a destination with `columns` would refuse.
+pub fn refused_lines(
+    columns: &[Column],
+    refuse_unknown_keys: bool,
+    rows: &[u8],
+) -> Vec<RefusedLine> {
+    let checks = RowChecks::new(columns, refuse_unknown_keys);
+    lines(rows)
+        .filter_map(|(line, offset, row)| checks.check(row).err().map(|e| (line, offset, e)))
+        .collect()
 }
 
 fn invalid_json(row: &[u8], error: &serde_json::Error) -> Error {

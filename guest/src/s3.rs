@@ -84,7 +84,7 @@ impl S3 {
                 }
             };
             if !retryable || attempt >= self.retry.max_attempts {
-                return Err(Error::S3(failure));
+                return Err(Error::S3(Box::new(failure)));
             }
             let pause = self.retry.backoff(attempt, io.random_u64());
             io.sleep(pause);

@@ -18,6 +18,14 @@ pub enum Error {
         message: String,
         offset: u64,
     },
+    /// The row is a JSON object that does not fit the destination's columns: COPY would fail on
+    /// it or load it differently (docs/checks.md).
+    InvalidRow {
+        column: String,
+        /// The value as the row gives it, its first 64 bytes.
+        value: String,
+        reason: String,
+    },
     /// The row's size; Redshift refuses JSON records over 4 MiB.
     RowTooLarge(u64),
     /// A row or batch over a quarter of the sandbox's memory limit, refused before it enters
@@ -50,7 +58,31 @@ pub struct BatchError {
     pub accepted: u64,
     /// 1-based line number within the batch; 0 when the pipe refused the whole batch.
     pub line: u64,
+    /// Byte offset of the failing line's start within the batch.
+    pub offset: u64,
     pub error: Error,
+}
+
+/// A line that the checks refuse, as [`DestinationConfig::check_rows`](crate::DestinationConfig::check_rows)
+/// reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedLine {
+    /// 1-based line number within the rows checked.
+    pub line: u64,
+    /// Byte offset of the line's start.
+    pub offset: u64,
+    pub error: Error,
+}
+
+impl Error {
+    /// Whether the error is about the row given, not the pipe: the row was refused and the pipe
+    /// goes on as it was.
+    pub fn is_about_the_row(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidJson { .. } | Error::InvalidRow { .. } | Error::RowTooLarge(_)
+        )
+    }
 }
 
 impl fmt::Display for Error {
@@ -64,6 +96,14 @@ impl fmt::Display for Error {
                     "not a JSON object: {message} (at byte {offset} of the row)"
                 )
             }
+            Error::InvalidRow {
+                column,
+                value,
+                reason,
+            } => match value.as_str() {
+                "" => write!(f, "column {column}: {reason}"),
+                value => write!(f, "column {column}: {reason} (value {value})"),
+            },
             Error::RowTooLarge(size) => {
                 write!(
                     f,
@@ -147,6 +187,11 @@ impl From<wit::Error> for Error {
                 message: j.message,
                 offset: j.offset,
             },
+            wit::Error::InvalidRow(r) => Error::InvalidRow {
+                column: r.column,
+                value: r.value,
+                reason: r.reason,
+            },
             wit::Error::RowTooLarge(size) => Error::RowTooLarge(size),
             wit::Error::PipeSealed => Error::PipeSealed,
             wit::Error::PipeClosed => Error::PipeClosed,
@@ -196,6 +241,11 @@ mod tests {
                 message: text(val, "message"),
                 offset: number(val, "offset"),
             },
+            "invalid-row" => Error::InvalidRow {
+                column: text(val, "column"),
+                value: text(val, "value"),
+                reason: text(val, "reason"),
+            },
             "row-too-large" => Error::RowTooLarge(val.as_u64().unwrap()),
             "pipe-sealed" => Error::PipeSealed,
             "pipe-closed" => Error::PipeClosed,
@@ -234,6 +284,7 @@ mod tests {
             let batch = BatchError {
                 accepted: number(case, "accepted"),
                 line: number(case, "line"),
+                offset: number(case, "offset"),
                 error: error(&case["error"]),
             };
             assert_eq!(batch.to_string(), text(case, "message"), "{case}");

@@ -42,9 +42,9 @@ mod sandbox;
 
 pub use bindings::types::{
     Addressing, Column, ColumnType, DestinationConfig, FileEntry, JobFormat, Layout, PipeState,
-    S3Failure, Stats,
+    Rejects, S3Failure, Stats,
 };
-pub use error::{BatchError, Error};
+pub use error::{BatchError, Error, RefusedLine};
 pub use options::{Credentials, Limits, Options, RetryPolicy};
 pub use redshift_io::RedshiftIo;
 pub use runtime::COMPONENT;
@@ -57,6 +57,28 @@ impl DestinationConfig {
     /// rules"); the error names the column.
     pub fn validate(&self) -> Result<(), Error> {
         with_guest(|guest, store| guest.call_validate(store, self))
+    }
+
+    /// Every non-blank line of `rows` that a pipe to this destination would refuse (the checks
+    /// of docs/checks.md), in order; nothing is sent anywhere.
+    pub fn check_rows(
+        &self,
+        rows: &[u8],
+        refuse_unknown_keys: bool,
+    ) -> Result<Vec<RefusedLine>, Error> {
+        let refused = with_guest(|guest, store| {
+            guest
+                .call_check_rows(store, self, refuse_unknown_keys, rows)
+                .map(Ok)
+        })?;
+        Ok(refused
+            .into_iter()
+            .map(|r| RefusedLine {
+                line: r.line,
+                offset: r.offset,
+                error: r.error.into(),
+            })
+            .collect())
     }
 
     /// Reads a table config in the worker's YAML format, or the same structure as JSON.

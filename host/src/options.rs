@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::bindings::types as wit;
-use crate::{Addressing, DestinationConfig, JobFormat, Layout};
+use crate::{Addressing, DestinationConfig, JobFormat, Layout, Rejects};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -119,6 +119,11 @@ pub struct Options {
     /// Skip the worker's protection against loading the same data twice.
     pub force: bool,
     pub retry: Option<RetryPolicy>,
+    /// What happens to a row the pipe refuses: the call fails (the default), or the row is kept
+    /// in the run's rejects objects (docs/checks.md, "Rejects").
+    pub rejects: Rejects,
+    /// Refuse keys that match no column, which COPY would ignore.
+    pub refuse_unknown_keys: bool,
     pub limits: Limits,
 }
 
@@ -140,6 +145,8 @@ impl Options {
             truncate: false,
             force: false,
             retry: None,
+            rejects: Rejects::Fail,
+            refuse_unknown_keys: false,
             limits: Limits::default(),
         }
     }
@@ -185,6 +192,8 @@ impl Options {
             truncate: self.truncate,
             force: self.force,
             retry: self.retry.map(Into::into),
+            rejects: self.rejects,
+            refuse_unknown_keys: self.refuse_unknown_keys,
         }
     }
 }

@@ -68,6 +68,7 @@ impl RedshiftIo {
         let refused = |error| BatchError {
             accepted: 0,
             line: 0,
+            offset: 0,
             error,
         };
         self.check_fits(rows).map_err(refused)?;
@@ -78,6 +79,7 @@ impl RedshiftIo {
             Ok(Err(e)) => Err(BatchError {
                 accepted: e.accepted,
                 line: e.line,
+                offset: e.offset,
                 error: instance.explain(e.error.into()),
             }),
             Err(trap) => Err(refused(trap.into())),
@@ -135,6 +137,12 @@ impl RedshiftIo {
     /// The data files of the current run that S3 has, in upload order.
     pub fn files(&self) -> Result<Vec<FileEntry>, Error> {
         self.call(|guest, store, pipe| guest.call_files(store, pipe).map(Ok))
+    }
+
+    /// The rejects objects of the current run that S3 has, in upload order: rows refused with
+    /// `rejects: Keep`, never listed in a manifest.
+    pub fn rejects(&self) -> Result<Vec<FileEntry>, Error> {
+        self.call(|guest, store, pipe| guest.call_rejects(store, pipe).map(Ok))
     }
 
     pub fn stats(&self) -> Result<Stats, Error> {

@@ -26,6 +26,14 @@ export class InvalidJson extends RioError {
   }
 }
 
+/** A JSON object that does not fit the destination's columns (docs/checks.md). */
+export class InvalidRow extends RioError {
+  constructor({ column, value, reason }) {
+    super(value ? `column ${column}: ${reason} (value ${value})` : `column ${column}: ${reason}`);
+    Object.assign(this, { column, value, reason });
+  }
+}
+
 export class RowTooLarge extends RioError {
   constructor(size) {
     super(`row of ${size} bytes is over Redshift's 4 MiB limit for a JSON record`);
@@ -87,7 +95,7 @@ export class JobRejected extends RioError {
 
 /** A `packLines` call that stopped early: `accepted` rows before line `line` stay packed. */
 export class BatchError extends RioError {
-  constructor({ accepted, line, error }) {
+  constructor({ accepted, line, offset, error }) {
     const cause = fromWit(error);
     super(
       line === 0
@@ -95,7 +103,7 @@ export class BatchError extends RioError {
         : `line ${line}: ${cause.message} (${accepted} rows before it were packed)`,
       { cause },
     );
-    Object.assign(this, { accepted, line });
+    Object.assign(this, { accepted, line, offset });
   }
 }
 
@@ -112,6 +120,7 @@ const variants = {
   'invalid-options': (val) => new InvalidOptions(val),
   'invalid-config': (val) => new InvalidConfig(val),
   'invalid-json': (val) => new InvalidJson(val),
+  'invalid-row': (val) => new InvalidRow(val),
   'row-too-large': (val) => new RowTooLarge(val),
   'pipe-sealed': () => new PipeSealed(),
   'pipe-closed': () => new PipeClosed(),
@@ -133,6 +142,6 @@ export function translate(e) {
   if (e === null || typeof e !== 'object' || !('payload' in e)) return e;
   const p = e.payload;
   return 'accepted' in p
-    ? new BatchError({ accepted: Number(p.accepted), line: Number(p.line), error: p.error })
+    ? new BatchError({ accepted: Number(p.accepted), line: Number(p.line), offset: Number(p.offset), error: p.error })
     : fromWit(p);
 }

@@ -70,6 +70,10 @@ export interface Options {
   force?: boolean;
   /** Default: the component's policy, 5 attempts, base 100 ms, cap 20 s (docs/s3.md, "Retries"). */
   retry?: RetryPolicy;
+  /** A refused row fails the call (`fail`, the default) or goes into the run's rejects objects in S3 (`keep`). */
+  rejects?: 'fail' | 'keep';
+  /** Refuse keys that match no column (COPY would ignore them). */
+  refuseUnknownKeys?: boolean;
   limits?: Limits;
   /**
    * The `host:port` authorities the pipe may reach. Default: the component's `authorities` for
@@ -99,6 +103,8 @@ export interface Stats {
   retries: number;
   bufferedRows: number;
   bufferedRawBytes: number;
+  /** Rows refused into rejects objects since the pipe opened. */
+  rejectedRows: number;
 }
 
 /** A row: an object (serialized with JSON.stringify), or the JSON text of one as a string or bytes. */
@@ -132,6 +138,8 @@ export class RedshiftIo {
   readonly sendingInProgress: boolean;
   /** The data files of the current run, in upload order. */
   files(): FileEntry[];
+  /** The rejects objects of this run that S3 has (never in a manifest). */
+  rejects(): FileEntry[];
   stats(): Stats;
 }
 
@@ -146,6 +154,13 @@ export class InvalidConfig extends RioError {}
 export class InvalidJson extends RioError {
   /** Byte offset in the row where the parser stopped. */
   readonly offset: number;
+}
+/** A JSON object that does not fit the destination's columns (docs/checks.md). */
+export class InvalidRow extends RioError {
+  readonly column: string;
+  /** The value as the row gives it, its first 64 bytes. */
+  readonly value: string;
+  readonly reason: string;
 }
 export class RowTooLarge extends RioError {
   readonly size: number;
@@ -182,5 +197,7 @@ export class BatchError extends RioError {
   readonly accepted: number;
   /** 1-based line of the failure within the batch; 0 when the whole batch was refused. */
   readonly line: number;
+  /** Byte offset of the failing line's start within the batch. */
+  readonly offset: number;
   readonly cause: RioError;
 }

@@ -7,7 +7,7 @@ import { InvalidOptions, SendingInProgress, translate } from './errors.js';
 import { sandbox } from './sandbox.js';
 
 export {
-  RioError, InvalidOptions, InvalidConfig, InvalidJson, RowTooLarge, PipeSealed, PipeClosed, SendingInProgress,
+  RioError, InvalidOptions, InvalidConfig, InvalidJson, InvalidRow, RowTooLarge, PipeSealed, PipeClosed, SendingInProgress,
   NotSealed, NoJobEndpoint, S3Error, JobUnreachable, JobRejected, BatchError,
 } from './errors.js';
 
@@ -120,6 +120,8 @@ function toWitOptions(o) {
     truncate: o.truncate ?? false,
     force: o.force ?? false,
     retry: toWitRetry(o.retry),
+    rejects: o.rejects ?? 'fail',
+    refuseUnknownKeys: o.refuseUnknownKeys ?? false,
   };
 }
 
@@ -193,6 +195,11 @@ export class RedshiftIo {
 
   get sendingInProgress() {
     return this.#sending;
+  }
+
+  /** The rejects objects of this run that S3 has: rows refused with `rejects: 'keep'`. */
+  rejects() {
+    return this.#call((p) => p.rejects()).map(numbers);
   }
 
   files() {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import {
-  BatchError, InvalidConfig, InvalidJson, InvalidOptions, JobRejected, JobUnreachable, NoJobEndpoint, NotSealed,
+  BatchError, InvalidConfig, InvalidJson, InvalidOptions, InvalidRow, JobRejected, JobUnreachable, NoJobEndpoint, NotSealed,
   PipeClosed, PipeSealed, RedshiftIo, RioError, RowTooLarge, S3Error, parseTableConfig, validate,
 } from '../src/index.js';
 import { startJobEndpoint } from './job-endpoint.js';
@@ -171,6 +171,30 @@ test('a bad row is refused and changes nothing', () => {
   assert.match(batch.message, /^line 4: not a JSON object: .* \(2 rows before it were packed\)$/);
   assert.equal(pipe.stats().bufferedRows, before.bufferedRows + 2, 'the rows before the bad line stay packed');
   pipe.closeWithoutSending();
+});
+
+test('a row that does not fit its column is refused naming it, or kept aside in S3', async () => {
+  const { pipe } = open();
+  const refused = thrown(() => pipe.pack({ time: '2026-11-25T17:00:00Z', id: 'a', n: 1.5 }), InvalidRow);
+  assert.equal(refused.column, 'n');
+  assert.equal(refused.value, '1.5');
+  assert.match(refused.message, /^column n: .* \(value 1\.5\)$/);
+  const batch = thrown(() => pipe.packLines(`${ndjson(rows(1))}{"time":"2026-11-25T17:00:00Z","N":3}\n`), BatchError);
+  assert.equal(batch.line, 2);
+  assert.equal(batch.offset, ndjson(rows(1)).length);
+  assert.ok(batch.cause instanceof InvalidRow);
+  pipe.closeWithoutSending();
+
+  const kept = open({ rejects: 'keep' });
+  assert.equal(kept.pipe.packLines(`${ndjson(rows(2))}{"time":"2026-11-25T17:00:00Z","n":"x"}\n`), 2);
+  kept.pipe.seal();
+  assert.equal(kept.pipe.stats().rejectedRows, 1);
+  const [rejects] = kept.pipe.rejects();
+  const line = JSON.parse((await s3.get(BUCKET, rejects.key)).toString());
+  assert.equal(line.line_number, 3);
+  assert.equal(line.column_name, 'n');
+  assert.equal(line.column_type, 'bigint');
+  kept.pipe.closeWithoutSending();
 });
 
 test('a host off the allow-list is refused with HttpRequestDenied, and no secret is shown', async () => {

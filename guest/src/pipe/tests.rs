@@ -527,7 +527,9 @@ fn send_validates_before_uploading_anything() {
         destination,
         ..options()
     });
-    pipe.pack(&row(1)).unwrap();
+    // The row's key matches the (invalid) column name, so the typed checks take it.
+    pipe.pack(br#"{"time":"2026-11-25T17:00:00","Id":"r1"}"#)
+        .unwrap();
     assert!(matches!(pipe.send(), Err(Error::InvalidConfig(m)) if m.contains("\"Id\"")));
     assert!(io.world().requests.is_empty());
     assert_eq!(pipe.stats().state, PipeState::Open);

@@ -2,6 +2,7 @@
 //! job endpoint. One test binary, so the component is compiled once for all of them.
 
 mod bad_input;
+mod checks;
 mod concurrency;
 mod faults;
 mod manifests;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use redshift_io::{DestinationConfig, Error, Layout, Options, RedshiftIo};
+use redshift_io::{DestinationConfig, Error, Layout, Options, RedshiftIo, Rejects};
 use rio_cli::local_s3::LocalS3;
 
 use crate::input::{self, LineBatches};
@@ -69,15 +69,28 @@ pub struct LoadArgs {
     /// Where the embedded S3 keeps its objects.
     #[arg(long, default_value = "rio-data")]
     local: PathBuf,
-    /// Count and report lines that are not JSON objects instead of stopping at the first.
+    /// What to do with a row the pipe refuses (not a JSON object, or not fitting the table's
+    /// columns): stop the load (`fail`), or keep it in rejects objects in S3 and go on (`keep`).
+    #[arg(long, value_enum, default_value_t = RejectsArg::Fail)]
+    rejects: RejectsArg,
+    /// The same as --rejects keep.
     #[arg(long)]
     skip_invalid: bool,
+    /// Refuse rows with keys that match no column of --table-config (COPY would ignore them).
+    #[arg(long, requires = "table_config")]
+    refuse_unknown_keys: bool,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
     /// Print the summary as JSON on standard output.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RejectsArg {
+    Fail,
+    Keep,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,7 +127,7 @@ pub fn run(args: LoadArgs) -> Result<(), Failure> {
     let pipe = RedshiftIo::new(options).map_err(|e| Failure::Input(e.to_string()))?;
     let progress = Progress::new(args.quiet || args.json);
 
-    let skipped = pack_inputs(inputs, args.skip_invalid, &pipe, &progress)?;
+    pack_inputs(inputs, &pipe, &progress)?;
 
     let manifest_key = match (&args.manifest, &args.send) {
         (Some(key), _) => {
@@ -132,6 +145,7 @@ pub fn run(args: LoadArgs) -> Result<(), Failure> {
         }
     };
     let stats = pipe.stats().map_err(run_failure)?;
+    let rejects = pipe.rejects().map_err(run_failure)?;
     if args.send.is_some() {
         pipe.send().map_err(run_failure)?;
     }
@@ -140,7 +154,8 @@ pub fn run(args: LoadArgs) -> Result<(), Failure> {
     let manifest = manifest_key.map(|key| format!("s3://{bucket}/{key}"));
     let mut summary = Summary {
         rows: stats.rows,
-        skipped_lines: skipped,
+        rejected_rows: stats.rejected_rows,
+        rejects: rejects.into_iter().map(|file| file.url).collect(),
         files: stats.files_uploaded,
         raw_bytes: stats.raw_bytes,
         gzip_bytes: stats.gzip_bytes,
@@ -236,6 +251,10 @@ fn options(
     options.job_endpoint = args.send.clone();
     options.truncate = args.truncate;
     options.force = args.force;
+    if args.skip_invalid || args.rejects == RejectsArg::Keep {
+        options.rejects = Rejects::Keep;
+    }
+    options.refuse_unknown_keys = args.refuse_unknown_keys;
     options
 }
 
@@ -243,7 +262,7 @@ fn options(
 type Input = (String, Box<dyn Read>);
 
 /// Every input opened before anything is loaded, so a missing file stops nothing half-done.
-fn open_inputs(files: &[String]) -> Result<Vec<Input>, Failure> {
+pub fn open_inputs(files: &[String]) -> Result<Vec<Input>, Failure> {
     let stdin = ["-".to_string()];
     let names = if files.is_empty() { &stdin[..] } else { files };
     names
@@ -260,64 +279,36 @@ fn open_inputs(files: &[String]) -> Result<Vec<Input>, Failure> {
         .collect()
 }
 
-/// Packs every input; returns how many lines were skipped. A bad line without --skip-invalid
-/// stops the load after sealing what was packed, so nothing accepted is lost.
-fn pack_inputs(
-    inputs: Vec<Input>,
-    skip_invalid: bool,
-    pipe: &RedshiftIo,
-    progress: &Progress,
-) -> Result<u64, Failure> {
-    let mut skipped = 0;
+/// Packs every input. A bad line stops the load after sealing what was packed, so nothing
+/// accepted is lost (with `--rejects keep` the pipe keeps such lines aside instead).
+fn pack_inputs(inputs: Vec<Input>, pipe: &RedshiftIo, progress: &Progress) -> Result<(), Failure> {
     for (shown, reader) in inputs {
         let mut batches = LineBatches::new(reader);
-        while let Some((first_line, mut batch)) = batches
+        while let Some((first_line, batch)) = batches
             .next_batch()
             .map_err(|e| Failure::Run(format!("{shown}: {e}")))?
         {
-            let mut line_base = first_line - 1;
-            while let Err(stop) = pipe.pack_lines(batch) {
-                let bad_line = line_base + stop.line;
-                let is_row_error = matches!(
-                    stop.error,
-                    Error::InvalidJson { .. } | Error::RowTooLarge(_)
-                );
-                if !is_row_error {
+            if let Err(stop) = pipe.pack_lines(batch) {
+                if !stop.error.is_about_the_row() {
                     return Err(run_failure(stop.error));
                 }
-                if !skip_invalid {
-                    let kept = match pipe.seal() {
-                        Ok(()) => "the rows before it are sealed in S3; no manifest was written"
-                            .to_string(),
-                        Err(e) => format!("the rows before it could not be sealed: {e}"),
-                    };
-                    progress.finish();
-                    return Err(Failure::Input(format!(
-                        "{shown}:{bad_line}: {} ({kept})",
-                        stop.error
-                    )));
-                }
-                skipped += 1;
-                progress.note(&format!("{shown}:{bad_line}: skipped: {}", stop.error));
-                // Go on after the bad line.
-                let rest_at = nth_line_end(batch, stop.line);
-                batch = &batch[rest_at..];
-                line_base = bad_line;
+                let kept = match pipe.seal() {
+                    Ok(()) => {
+                        "the rows before it are sealed in S3; no manifest was written".to_string()
+                    }
+                    Err(e) => format!("the rows before it could not be sealed: {e}"),
+                };
+                progress.finish();
+                let bad_line = first_line - 1 + stop.line;
+                return Err(Failure::Input(format!(
+                    "{shown}:{bad_line}: {} ({kept})",
+                    stop.error
+                )));
             }
             progress.update(pipe, batches.bytes_read);
         }
     }
-    Ok(skipped)
-}
-
-/// The byte just after the `line`-th (1-based) line of `batch`.
-fn nth_line_end(batch: &[u8], line: u64) -> usize {
-    batch
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .nth(line as usize - 1)
-        .map_or(batch.len(), |(at, _)| at + 1)
+    Ok(())
 }
 
 fn run_failure(error: Error) -> Failure {
@@ -362,14 +353,6 @@ impl Progress {
             stats.files_uploaded,
             stats.raw_bytes as f64 / 1e6 / seconds
         ));
-    }
-
-    /// A line above the progress bar (or on stderr when there is none).
-    fn note(&self, line: &str) {
-        match self.bar.is_hidden() {
-            true => eprintln!("rio: {line}"),
-            false => self.bar.println(format!("rio: {line}")),
-        }
     }
 
     fn finish(&self) {

@@ -1,5 +1,6 @@
 //! `rio`: load newline-delimited JSON into S3 with Redshift manifests, through the rio component.
 
+mod check;
 mod input;
 mod load;
 mod sample;
@@ -26,6 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Load(load::LoadArgs),
+    Check(check::CheckArgs),
     /// Check a table config and show the Redshift types it maps to.
     Validate {
         /// The table config: the s3-to-redshift worker's YAML, or the same as JSON.
@@ -46,6 +48,7 @@ pub enum Failure {
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Load(args) => load::run(args),
+        Command::Check(args) => check::run(args),
         Command::Validate { table_config } => validate::run(&table_config),
         Command::ServeS3(args) => serve::run(args),
         Command::Sample(args) => sample::run(args),

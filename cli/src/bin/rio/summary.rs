@@ -7,7 +7,10 @@ use serde::Serialize;
 #[derive(Serialize)]
 pub struct Summary {
     pub rows: u64,
-    pub skipped_lines: u64,
+    /// Rows refused and kept in rejects objects (`--rejects keep`).
+    pub rejected_rows: u64,
+    /// The rejects objects, as s3:// URLs.
+    pub rejects: Vec<String>,
     pub files: u64,
     pub raw_bytes: u64,
     pub gzip_bytes: u64,
@@ -37,8 +40,12 @@ impl Summary {
             "loaded {} rows in {:.2} s: {:.1} MB/s, {:.0} rows/s",
             self.rows, self.elapsed_seconds, self.mb_per_second, self.rows_per_second
         );
-        if self.skipped_lines > 0 {
-            println!("  skipped   {} invalid lines", self.skipped_lines);
+        if self.rejected_rows > 0 {
+            println!(
+                "  rejects   {} rows refused, kept in {}",
+                self.rejected_rows,
+                self.rejects.join(" ")
+            );
         }
         let ratio = self.raw_bytes as f64 / self.gzip_bytes.max(1) as f64;
         println!(
@@ -68,6 +75,6 @@ impl Summary {
 /// The statement that loads a manifest's files; the IAM role is the user's to fill in.
 pub fn copy_statement(schema: &str, table: &str, manifest: &str) -> String {
     format!(
-        "COPY {schema}.{table} FROM '{manifest}' IAM_ROLE '<your-redshift-iam-role-arn>' MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto';"
+        "COPY {schema}.{table} FROM '{manifest}' IAM_ROLE '<your-redshift-iam-role-arn>' MANIFEST GZIP JSON 'auto' TIMEFORMAT 'auto' DATEFORMAT 'auto';"
     )
 }
