@@ -40,7 +40,7 @@ pub enum Error {
     SendingInProgress,
     NotSealed,
     NoJobEndpoint,
-    S3(S3Failure),
+    S3(Box<S3Failure>),
     /// The job endpoint could not be reached or did not answer in time.
     JobUnreachable(String),
     JobRejected {
@@ -197,7 +197,7 @@ impl From<wit::Error> for Error {
             wit::Error::PipeClosed => Error::PipeClosed,
             wit::Error::NotSealed => Error::NotSealed,
             wit::Error::NoJobEndpoint => Error::NoJobEndpoint,
-            wit::Error::S3(failure) => Error::S3(failure),
+            wit::Error::S3(failure) => Error::S3(Box::new(failure)),
             wit::Error::JobUnreachable(m) => Error::JobUnreachable(m),
             wit::Error::JobRejected(j) => Error::JobRejected {
                 status: j.status,
@@ -251,14 +251,14 @@ mod tests {
             "pipe-closed" => Error::PipeClosed,
             "not-sealed" => Error::NotSealed,
             "no-job-endpoint" => Error::NoJobEndpoint,
-            "s3" => Error::S3(S3Failure {
+            "s3" => Error::S3(Box::new(S3Failure {
                 status: number(val, "status") as u16,
                 code: text(val, "code"),
                 message: text(val, "message"),
                 request_id: text(val, "requestId"),
                 key: text(val, "key"),
                 attempts: number(val, "attempts") as u32,
-            }),
+            })),
             "job-unreachable" => Error::JobUnreachable(string()),
             "job-rejected" => Error::JobRejected {
                 status: number(val, "status") as u16,
