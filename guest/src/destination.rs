@@ -39,6 +39,7 @@ impl ColumnType {
     }
 }
 
+/// A column of the destination table (docs/columns.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: String,
@@ -49,6 +50,21 @@ pub struct Column {
     pub default_val: Option<String>,
     pub not_null: bool,
     pub primary_key: bool,
+}
+
+impl Column {
+    /// A nullable column with no sort, distribution or default settings.
+    pub fn new(name: impl Into<String>, column_type: ColumnType) -> Column {
+        Column {
+            name: name.into(),
+            column_type,
+            sort_ord: 0,
+            dist_key: false,
+            default_val: None,
+            not_null: false,
+            primary_key: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -152,15 +168,7 @@ mod tests {
     use super::*;
 
     fn column(name: &str, column_type: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            column_type,
-            sort_ord: 0,
-            dist_key: false,
-            default_val: None,
-            not_null: false,
-            primary_key: false,
-        }
+        Column::new(name, column_type)
     }
 
     fn config() -> DestinationConfig {

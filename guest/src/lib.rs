@@ -8,6 +8,8 @@ pub mod destination;
 pub mod error;
 #[cfg(test)]
 mod fake_io;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gzip;
 pub mod io;
 pub mod job;

@@ -5,9 +5,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor,
+};
+use serde_json::value::RawValue;
 
-use crate::typed_check::TypedCheck;
+use crate::typed_check::{RowWalk, TypedCheck};
 use crate::{Column, Error};
 
 /// Redshift refuses JSON records over 4 MiB.
@@ -15,19 +18,27 @@ pub const MAX_ROW_BYTES: usize = 4 * 1024 * 1024;
 
 /// Accepts `row` if it is exactly one JSON object, with optional whitespace around it.
 pub fn check(row: &[u8]) -> Result<(), Error> {
+    walk_object(row, None)
+}
+
+/// The shape checks, and, given a typed walk, the typed checks in the same pass over the row. A
+/// row that fails both is refused for its shape.
+pub(crate) fn walk_object<'r>(
+    row: &'r [u8],
+    walk: Option<&mut RowWalk<'_, 'r>>,
+) -> Result<(), Error> {
     if row.len() > MAX_ROW_BYTES {
         return Err(Error::RowTooLarge(row.len() as u64));
     }
     // serde_json skips over string contents without checking their UTF-8; Redshift needs it.
-    if let Err(e) = std::str::from_utf8(row) {
-        return Err(Error::InvalidJson {
-            message: "invalid UTF-8".into(),
-            offset: e.valid_up_to() as u64,
-        });
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(row);
-    JsonObject::deserialize(&mut deserializer)
-        .and_then(|_| deserializer.end())
+    let text = std::str::from_utf8(row).map_err(|e| Error::InvalidJson {
+        message: "invalid UTF-8".into(),
+        offset: e.valid_up_to() as u64,
+    })?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    ObjectSeed { walk }
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end())
         .map_err(|e| invalid_json(row, &e))
 }
 
@@ -47,11 +58,12 @@ impl RowChecks {
     }
 
     pub fn check(&self, row: &[u8]) -> Result<(), Error> {
-        check(row)?;
-        match &self.typed {
-            Some(typed) => typed.check(row).map_err(|r| Error::InvalidRow(Box::new(r))),
-            None => Ok(()),
-        }
+        let Some(typed) = &self.typed else {
+            return check(row);
+        };
+        let mut walk = typed.walk();
+        walk_object(row, Some(&mut walk))?;
+        walk.finish().map_err(|r| Error::InvalidRow(Box::new(r)))
     }
 
     /// The type of the column named `name`, as table configs write it; "" for no such column.
@@ -114,34 +126,44 @@ fn invalid_json(row: &[u8], error: &serde_json::Error) -> Error {
     }
 }
 
-struct JsonObject;
+/// The row's object, walked without building values; with a typed walk, each value's text goes
+/// to it.
+struct ObjectSeed<'w, 'c, 'de> {
+    walk: Option<&'w mut RowWalk<'c, 'de>>,
+}
 
-impl<'de> Deserialize<'de> for JsonObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ObjectVisitor)
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
     }
 }
 
-struct ObjectVisitor;
-
-impl<'de> Visitor<'de> for ObjectVisitor {
-    type Value = JsonObject;
+impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         // A column's value must not depend on which duplicate COPY happens to take.
-        let mut keys: Vec<Key<'de>> = Vec::new();
+        // Rows have a few dozen keys at most: one allocation, no regrowth.
+        let mut keys: Vec<Key<'de>> = Vec::with_capacity(32);
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if keys.contains(&key) {
                 return Err(A::Error::custom(format_args!("duplicate key {:?}", key.0)));
             }
-            map.next_value::<IgnoredAny>()?;
+            match self.walk.as_deref_mut() {
+                Some(walk) => walk.entry(key.0.clone(), map.next_value::<&RawValue>()?.get()),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
             keys.push(key);
         }
-        Ok(JsonObject)
+        Ok(())
     }
 }
 

@@ -13,9 +13,9 @@ use crate::destination::{Column, ColumnType};
 /// How much of a refused value a [`Refusal`] quotes.
 const QUOTED_VALUE_BYTES: usize = 64;
 /// Redshift's `varchar(256)`, the `text` type.
-const TEXT_BYTES: usize = 256;
+pub const TEXT_BYTES: usize = 256;
 /// Redshift's `varchar(65535)`, the `longtext` type.
-const LONGTEXT_BYTES: usize = 65535;
+pub const LONGTEXT_BYTES: usize = 65535;
 /// A string of only digits this long, or a JSON number this long, reads as epoch time.
 const EPOCH_DIGITS: usize = 9;
 
@@ -61,97 +61,16 @@ impl TypedCheck {
         }
     }
 
-    /// Checks, in order, and reports the first failure: each value, key by key in the row's
-    /// order (and, with `refuse_unknown_keys`, each key that matches no column, at its place);
-    /// then keys that differ from a column name only in case; then NOT NULL columns whose key
-    /// is missing.
-    pub fn check(&self, row: &[u8]) -> Result<(), Refusal> {
-        let Ok(text) = std::str::from_utf8(row) else {
-            return Err(not_an_object(&String::from_utf8_lossy(row)));
-        };
-        let mut scanner = Scanner::new(text);
-        let mut seen = Seen::new(self.columns.len());
-        // The first key that differs from a column only in case: (column, key, value).
-        let mut case_variant: Option<(usize, Cow<'_, str>, &str)> = None;
-        scanner.skip_ws();
-        if !scanner.eat(b'{') {
-            return Err(not_an_object(text));
+    /// A walk through one row's entries, for the parser that reads the row (`row::RowChecks`):
+    /// it hands each top-level key and the JSON text of its value to [`RowWalk::entry`], then
+    /// calls [`RowWalk::finish`] for the verdict.
+    pub fn walk<'r>(&self) -> RowWalk<'_, 'r> {
+        RowWalk {
+            check: self,
+            seen: Seen::new(self.columns.len()),
+            case_variant: None,
+            refusal: None,
         }
-        scanner.skip_ws();
-        if !scanner.eat(b'}') {
-            loop {
-                let Some(key) = scanner.key() else {
-                    return Err(not_an_object(text));
-                };
-                scanner.skip_ws();
-                if !scanner.eat(b':') {
-                    return Err(not_an_object(text));
-                }
-                scanner.skip_ws();
-                let start = scanner.pos;
-                let Some(kind) = scanner.value() else {
-                    return Err(not_an_object(text));
-                };
-                let raw = &text[start..scanner.pos];
-                if let Some(index) = self.find(&key) {
-                    seen.insert(index);
-                    check_value(&self.columns[index], kind, raw)?;
-                } else if let Some(index) = self.find_ignoring_case(&key) {
-                    if case_variant.is_none() {
-                        case_variant = Some((index, key, raw));
-                    }
-                } else if self.refuse_unknown_keys {
-                    return Err(Refusal {
-                        column: key.to_string(),
-                        value: quote(raw),
-                        reason: format!(
-                            "key {key:?} matches no column: COPY JSON 'auto' would ignore it"
-                        ),
-                    });
-                }
-                scanner.skip_ws();
-                if scanner.eat(b',') {
-                    scanner.skip_ws();
-                    continue;
-                }
-                if scanner.eat(b'}') {
-                    break;
-                }
-                return Err(not_an_object(text));
-            }
-        }
-        if let Some((index, key, raw)) = case_variant {
-            let name = &self.columns[index].name;
-            let outcome = if seen.contains(index) {
-                "would ignore it"
-            } else {
-                "would load NULL"
-            };
-            return Err(Refusal {
-                column: name.clone(),
-                value: quote(raw),
-                reason: format!(
-                    "key {key:?} differs from column {name:?} only in case: COPY JSON 'auto' {outcome}"
-                ),
-            });
-        }
-        for &index in &self.not_null {
-            if !seen.contains(index) {
-                let column = &self.columns[index];
-                let reason = match &column.default_val {
-                    None => "key missing for a NOT NULL column: COPY JSON 'auto' would load NULL and fail".to_string(),
-                    Some(default) => format!(
-                        "key missing for a NOT NULL column: COPY JSON 'auto' without a column list loads NULL, not the default {default}, and would fail"
-                    ),
-                };
-                return Err(Refusal {
-                    column: column.name.clone(),
-                    value: String::new(),
-                    reason,
-                });
-            }
-        }
-        Ok(())
     }
 
     fn find(&self, key: &str) -> Option<usize> {
@@ -171,6 +90,84 @@ impl TypedCheck {
     }
 }
 
+/// One row's entries going through the typed checks; see [`TypedCheck::walk`].
+pub struct RowWalk<'c, 'r> {
+    check: &'c TypedCheck,
+    seen: Seen,
+    /// The first key that differs from a column only in case: (column, key, value).
+    case_variant: Option<(usize, Cow<'r, str>, &'r str)>,
+    /// The first refusal of a value (or of an unknown key), in the row's order.
+    refusal: Option<Refusal>,
+}
+
+impl<'r> RowWalk<'_, 'r> {
+    /// One top-level key and the JSON text of its value. After a refusal, later entries are not
+    /// looked at: the first refusal is the row's.
+    pub fn entry(&mut self, key: Cow<'r, str>, raw: &'r str) {
+        if self.refusal.is_some() {
+            return;
+        }
+        let check = self.check;
+        if let Some(index) = check.find(&key) {
+            self.seen.insert(index);
+            if let Err(refusal) = check_value(&check.columns[index], Kind::of(raw), raw) {
+                self.refusal = Some(refusal);
+            }
+        } else if let Some(index) = check.find_ignoring_case(&key) {
+            if self.case_variant.is_none() {
+                self.case_variant = Some((index, key, raw));
+            }
+        } else if check.refuse_unknown_keys {
+            self.refusal = Some(Refusal {
+                column: key.to_string(),
+                value: quote(raw),
+                reason: format!("key {key:?} matches no column: COPY JSON 'auto' would ignore it"),
+            });
+        }
+    }
+
+    /// The verdict on the row: the first refused value, else a key that differs from a column
+    /// only in case, else a NOT NULL column whose key is missing.
+    pub fn finish(self) -> Result<(), Refusal> {
+        if let Some(refusal) = self.refusal {
+            return Err(refusal);
+        }
+        let columns = &self.check.columns;
+        if let Some((index, key, raw)) = self.case_variant {
+            let name = &columns[index].name;
+            let outcome = if self.seen.contains(index) {
+                "would ignore it"
+            } else {
+                "would load NULL"
+            };
+            return Err(Refusal {
+                column: name.clone(),
+                value: quote(raw),
+                reason: format!(
+                    "key {key:?} differs from column {name:?} only in case: COPY JSON 'auto' {outcome}"
+                ),
+            });
+        }
+        for &index in &self.check.not_null {
+            if !self.seen.contains(index) {
+                let column = &columns[index];
+                let reason = match &column.default_val {
+                    None => "key missing for a NOT NULL column: COPY JSON 'auto' would load NULL and fail".to_string(),
+                    Some(default) => format!(
+                        "key missing for a NOT NULL column: COPY JSON 'auto' without a column list loads NULL, not the default {default}, and would fail"
+                    ),
+                };
+                return Err(Refusal {
+                    column: column.name.clone(),
+                    value: String::new(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Whether two byte strings of the same length are equal, eight bytes at a time: names are short,
 /// and a call to `memcmp` would cost more than comparing them.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -182,15 +179,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         }
     }
     a.remainder().iter().zip(b.remainder()).all(|(x, y)| x == y)
-}
-
-fn not_an_object(text: &str) -> Refusal {
-    Refusal {
-        column: String::new(),
-        value: quote(text),
-        reason: "not one JSON object: the typed check takes rows that passed the shape check"
-            .into(),
-    }
 }
 
 /// The SQL type a column type loads into (docs/columns.md, "Column types").
@@ -227,6 +215,22 @@ enum Kind {
     Null,
     Object,
     Array,
+}
+
+impl Kind {
+    /// The kind of a JSON value from its text, which a parser has already checked.
+    fn of(raw: &str) -> Kind {
+        match raw.as_bytes().first() {
+            Some(b'"') => Kind::String {
+                escaped: raw.contains('\\'),
+            },
+            Some(b'{') => Kind::Object,
+            Some(b'[') => Kind::Array,
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'n') => Kind::Null,
+            _ => Kind::Number,
+        }
+    }
 }
 
 fn check_value(column: &Column, kind: Kind, raw: &str) -> Result<(), Refusal> {
@@ -1053,107 +1057,6 @@ fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
         .map(|p| i + p)
 }
 
-struct Scanner<'r> {
-    text: &'r str,
-    b: &'r [u8],
-    pos: usize,
-}
-
-impl<'r> Scanner<'r> {
-    fn new(text: &'r str) -> Scanner<'r> {
-        Scanner {
-            text,
-            b: text.as_bytes(),
-            pos: 0,
-        }
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.pos) {
-            self.pos += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        let found = self.b.get(self.pos) == Some(&c);
-        self.pos += usize::from(found);
-        found
-    }
-
-    /// A string at `pos`: moves past it and says whether it holds an escape.
-    fn string(&mut self) -> Option<bool> {
-        if !self.eat(b'"') {
-            return None;
-        }
-        let (end, escaped) = string_end(self.b, self.pos)?;
-        self.pos = end + 1;
-        Some(escaped)
-    }
-
-    fn key(&mut self) -> Option<Cow<'r, str>> {
-        let start = self.pos + 1;
-        let escaped = self.string()?;
-        let content = &self.text[start..self.pos - 1];
-        Some(if escaped {
-            Cow::Owned(unescape(content))
-        } else {
-            Cow::Borrowed(content)
-        })
-    }
-
-    fn value(&mut self) -> Option<Kind> {
-        let literal = |s: &mut Self, word: &[u8], kind| {
-            s.b[s.pos..].starts_with(word).then(|| {
-                s.pos += word.len();
-                kind
-            })
-        };
-        match *self.b.get(self.pos)? {
-            b'"' => self.string().map(|escaped| Kind::String { escaped }),
-            b'{' => self.nested().then_some(Kind::Object),
-            b'[' => self.nested().then_some(Kind::Array),
-            b't' => literal(self, b"true", Kind::Bool),
-            b'f' => literal(self, b"false", Kind::Bool),
-            b'n' => literal(self, b"null", Kind::Null),
-            _ => {
-                let start = self.pos;
-                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') =
-                    self.b.get(self.pos)
-                {
-                    self.pos += 1;
-                }
-                (self.pos > start).then_some(Kind::Number)
-            }
-        }
-    }
-
-    /// Skips the object or array at `pos`, counting depth rather than recursing.
-    fn nested(&mut self) -> bool {
-        let mut depth = 0usize;
-        while let Some(&c) = self.b.get(self.pos) {
-            match c {
-                b'"' => {
-                    if self.string().is_none() {
-                        return false;
-                    }
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.pos += 1;
-                        return true;
-                    }
-                }
-                _ => {}
-            }
-            self.pos += 1;
-        }
-        false
-    }
-}
-
 /// Which columns have had their key.
 struct Seen {
     small: u128,
@@ -1189,916 +1092,5 @@ impl Seen {
     }
 }
 
-/// For the fuzz target and the replay of its corpus: checks `row` against one column of each
-/// type and, when it is accepted, that every value it gives loads as its column's type.
-#[doc(hidden)]
-pub fn fuzz_one(row: &[u8]) {
-    use crate::ColumnType::*;
-    let types = [Boolean, Float, Int, Bigint, Date, Timestamp, Text, Longtext];
-    let columns: Vec<Column> = types
-        .iter()
-        .map(|&column_type| Column {
-            name: column_type.name().into(),
-            column_type,
-            sort_ord: 0,
-            dist_key: false,
-            default_val: None,
-            not_null: false,
-            primary_key: false,
-        })
-        .collect();
-    if crate::row::check(row).is_err() || TypedCheck::new(&columns, false).check(row).is_err() {
-        return;
-    }
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(row).expect("a row that passed is a JSON object");
-    for column in &columns {
-        let Some(value) = object.get(&column.name) else {
-            continue;
-        };
-        let loads = match (column.column_type, value) {
-            (_, serde_json::Value::Null) => true,
-            (Int, serde_json::Value::Number(n)) => n.as_f64().is_some_and(|f| {
-                f.fract() == 0.0 && f >= f64::from(i32::MIN) && f <= f64::from(i32::MAX)
-            }),
-            (Bigint, serde_json::Value::Number(n)) => n.as_f64().is_some_and(|f| f.fract() == 0.0),
-            (Float, serde_json::Value::Number(n)) => n.as_f64().is_some_and(f64::is_finite),
-            (Boolean | Date | Timestamp, v) => !v.is_object() && !v.is_array(),
-            (Text, serde_json::Value::String(s)) => s.len() <= TEXT_BYTES,
-            (Longtext, serde_json::Value::String(s)) => s.len() <= LONGTEXT_BYTES,
-            _ => true,
-        };
-        assert!(
-            loads,
-            "accepted {value} for a {} column",
-            column.column_type.name()
-        );
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn column(name: &str, column_type: ColumnType) -> Column {
-        Column {
-            name: name.into(),
-            column_type,
-            sort_ord: 0,
-            dist_key: false,
-            default_val: None,
-            not_null: false,
-            primary_key: false,
-        }
-    }
-
-    fn not_null(name: &str, column_type: ColumnType) -> Column {
-        Column {
-            not_null: true,
-            ..column(name, column_type)
-        }
-    }
-
-    fn refusal(column: &str, value: &str, reason: &str) -> Refusal {
-        Refusal {
-            column: column.into(),
-            value: value.into(),
-            reason: reason.into(),
-        }
-    }
-
-    /// Checks `{"c": value}` against one nullable column `c` of type `column_type`.
-    fn one(column_type: ColumnType, value: &str) -> Result<(), Refusal> {
-        TypedCheck::new(&[column("c", column_type)], false)
-            .check(format!("{{\"c\":{value}}}").as_bytes())
-    }
-
-    /// The reason `value` is refused in a nullable column `c` of type `column_type`, after
-    /// checking the refusal names `c` and quotes `value`.
-    fn reason(column_type: ColumnType, value: &str) -> String {
-        match one(column_type, value) {
-            Err(r) => {
-                assert_eq!(r.column, "c");
-                assert_eq!(r.value, quote(value));
-                r.reason
-            }
-            Ok(()) => panic!("{value} was accepted as {column_type:?}"),
-        }
-    }
-
-    fn accepted(column_type: ColumnType, values: &[&str]) {
-        for value in values {
-            assert_eq!(
-                one(column_type, value),
-                Ok(()),
-                "{value} as {column_type:?}"
-            );
-        }
-    }
-
-    fn events() -> TypedCheck {
-        TypedCheck::new(
-            &[
-                not_null("time", ColumnType::Timestamp),
-                not_null("event_id", ColumnType::Text),
-                column("user_id", ColumnType::Bigint),
-                column("amount", ColumnType::Float),
-                column("premium", ColumnType::Boolean),
-                column("country", ColumnType::Text),
-                column("day", ColumnType::Date),
-                column("count", ColumnType::Int),
-                column("notes", ColumnType::Longtext),
-            ],
-            false,
-        )
-    }
-
-    const EVENT: &str = r#"{"time":"2026-11-25T17:00:00","event_id":"evt-0000000001","user_id":123,"amount":12.34,"premium":true,"country":"DE"}"#;
-
-    #[test]
-    fn a_row_of_every_type_passes() {
-        let check = events();
-        check.check(EVENT.as_bytes()).unwrap();
-        check
-            .check(
-                br#" { "time" : "2026-11-25 17:00:00.123456Z" , "event_id" : "e\u00e9" ,
-                   "day": "2024-02-29", "count": -2147483648, "notes": {"a": [1, 2]},
-                   "premium": "yes", "amount": "1e-3", "user_id": "9223372036854775807",
-                   "other": [{"deep": [[[]]]}] } "#,
-            )
-            .unwrap();
-    }
-
-    // --- Keys ------------------------------------------------------------------------------
-
-    #[test]
-    fn a_key_differing_only_in_case_is_refused_naming_both() {
-        let check = TypedCheck::new(&[column("userid", ColumnType::Int)], false);
-        assert_eq!(
-            check.check(br#"{"UserId":7}"#),
-            Err(refusal(
-                "userid",
-                "7",
-                "key \"UserId\" differs from column \"userid\" only in case: COPY JSON 'auto' would load NULL"
-            ))
-        );
-        // With the exact key as well, COPY loads that one and drops the other.
-        let both = Err(refusal(
-            "userid",
-            "\"x\"",
-            "key \"USERID\" differs from column \"userid\" only in case: COPY JSON 'auto' would ignore it",
-        ));
-        assert_eq!(check.check(br#"{"userid":7,"USERID":"x"}"#), both);
-        assert_eq!(check.check(br#"{"USERID":"x","userid":7}"#), both);
-    }
-
-    #[test]
-    fn keys_matching_no_column_are_ignored_unless_refused() {
-        let columns = [column("id", ColumnType::Int)];
-        let row = br#"{"id":1,"extra":{"a":"b"},"ID2":3}"#;
-        TypedCheck::new(&columns, false).check(row).unwrap();
-        assert_eq!(
-            TypedCheck::new(&columns, true).check(row),
-            Err(refusal(
-                "extra",
-                r#"{"a":"b"}"#,
-                "key \"extra\" matches no column: COPY JSON 'auto' would ignore it"
-            ))
-        );
-        TypedCheck::new(&columns, true)
-            .check(br#"{"id":1}"#)
-            .unwrap();
-    }
-
-    #[test]
-    fn keys_are_matched_after_unescaping() {
-        let check = TypedCheck::new(&[not_null("id", ColumnType::Int)], true);
-        check.check(br#"{"\u0069d":1}"#).unwrap();
-        assert_eq!(
-            check.check(br#"{"\u0069d":"x"}"#).unwrap_err().reason,
-            "not a number: integer takes a JSON number or a string holding one"
-        );
-    }
-
-    #[test]
-    fn problems_are_reported_values_first_then_case_then_missing() {
-        let check = TypedCheck::new(
-            &[
-                not_null("a", ColumnType::Int),
-                not_null("b", ColumnType::Int),
-                column("c", ColumnType::Int),
-            ],
-            false,
-        );
-        let row = br#"{"B":1,"c":1.5}"#;
-        assert_eq!(check.check(row).unwrap_err().column, "c");
-        let row = br#"{"B":1,"c":1}"#;
-        assert_eq!(check.check(row).unwrap_err().column, "b");
-        let row = br#"{"b":1,"c":1}"#;
-        assert_eq!(check.check(row).unwrap_err().column, "a");
-    }
-
-    // --- NOT NULL ---------------------------------------------------------------------------
-
-    #[test]
-    fn not_null_columns_refuse_a_missing_key_or_null() {
-        let check = TypedCheck::new(
-            &[
-                not_null("id", ColumnType::Int),
-                column("n", ColumnType::Int),
-            ],
-            false,
-        );
-        assert_eq!(
-            check.check(br#"{"n":1}"#),
-            Err(refusal(
-                "id",
-                "",
-                "key missing for a NOT NULL column: COPY JSON 'auto' would load NULL and fail"
-            ))
-        );
-        assert_eq!(
-            check.check(br#"{"id":null}"#),
-            Err(refusal(
-                "id",
-                "null",
-                "null in a NOT NULL column: COPY would fail"
-            ))
-        );
-        check.check(br#"{"id":1,"n":null}"#).unwrap();
-        check.check(br#"{"id":1}"#).unwrap();
-    }
-
-    #[test]
-    fn a_default_does_not_stand_in_for_a_missing_key_or_null() {
-        let with_default = Column {
-            default_val: Some("0".into()),
-            ..not_null("id", ColumnType::Int)
-        };
-        let check = TypedCheck::new(&[with_default], false);
-        assert_eq!(
-            check.check(b"{}"),
-            Err(refusal(
-                "id",
-                "",
-                "key missing for a NOT NULL column: COPY JSON 'auto' without a column list loads NULL, not the default 0, and would fail"
-            ))
-        );
-        assert_eq!(
-            check.check(br#"{"id":null}"#),
-            Err(refusal(
-                "id",
-                "null",
-                "null in a NOT NULL column: COPY would load NULL, not the default 0, and fail"
-            ))
-        );
-        // A nullable column with a default takes a missing key or null.
-        let nullable = Column {
-            default_val: Some("0".into()),
-            ..column("id", ColumnType::Int)
-        };
-        let check = TypedCheck::new(&[nullable], false);
-        check.check(b"{}").unwrap();
-        check.check(br#"{"id":null}"#).unwrap();
-    }
-
-    #[test]
-    fn empty_and_blank_strings_load_null_in_non_text_columns() {
-        for column_type in [
-            ColumnType::Int,
-            ColumnType::Bigint,
-            ColumnType::Float,
-            ColumnType::Boolean,
-            ColumnType::Date,
-            ColumnType::Timestamp,
-        ] {
-            accepted(column_type, &[r#""""#, r#"" \t ""#, r#""\n""#]);
-            let check = TypedCheck::new(&[not_null("c", column_type)], false);
-            let sql = sql_type(column_type);
-            assert_eq!(
-                check.check(br#"{"c":""}"#),
-                Err(refusal(
-                    "c",
-                    r#""""#,
-                    &format!("empty string in a NOT NULL {sql} column: COPY loads it as NULL and would fail")
-                ))
-            );
-            assert_eq!(
-                check.check(br#"{"c":"  "}"#).unwrap_err().reason,
-                format!(
-                    "blank string in a NOT NULL {sql} column: COPY loads it as NULL and would fail"
-                )
-            );
-        }
-        // Text loads them as they are.
-        let check = TypedCheck::new(&[not_null("c", ColumnType::Text)], false);
-        check.check(br#"{"c":""}"#).unwrap();
-        check.check(br#"{"c":"  "}"#).unwrap();
-    }
-
-    // --- Integers --------------------------------------------------------------------------
-
-    #[test]
-    fn integer_range_boundaries() {
-        accepted(ColumnType::Int, &["2147483647", "-2147483648", "0", "-0"]);
-        let range = "out of integer's range -2147483648 to 2147483647";
-        assert_eq!(reason(ColumnType::Int, "2147483648"), range);
-        assert_eq!(reason(ColumnType::Int, "-2147483649"), range);
-        assert_eq!(reason(ColumnType::Int, "1e10"), range);
-        accepted(
-            ColumnType::Bigint,
-            &["9223372036854775807", "-9223372036854775808", "2147483648"],
-        );
-        let range = "out of bigint's range -9223372036854775808 to 9223372036854775807";
-        assert_eq!(reason(ColumnType::Bigint, "9223372036854775808"), range);
-        assert_eq!(reason(ColumnType::Bigint, "-9223372036854775809"), range);
-        assert_eq!(
-            reason(ColumnType::Bigint, "123456789012345678901234567890"),
-            range
-        );
-        assert_eq!(reason(ColumnType::Bigint, "1e400"), range);
-        assert_eq!(reason(ColumnType::Bigint, "1e999999999999999999999"), range);
-    }
-
-    #[test]
-    fn integers_refuse_fractions() {
-        let not_whole = "not a whole number: integer takes whole numbers only";
-        for value in ["1.5", "-0.1", "1e-3", "1.25e1", "123456789.000001"] {
-            assert_eq!(reason(ColumnType::Int, value), not_whole, "{value}");
-        }
-        assert_eq!(
-            reason(ColumnType::Bigint, "0.5"),
-            "not a whole number: bigint takes whole numbers only"
-        );
-        // Whole numbers with a point or an exponent are let through (unverified).
-        accepted(
-            ColumnType::Int,
-            &["1.0", "1e3", "1.5e1", "100e-2", "0e-400", "2147483.647e3"],
-        );
-        assert_eq!(
-            reason(ColumnType::Int, "2147483.648e3"),
-            "out of integer's range -2147483648 to 2147483647"
-        );
-    }
-
-    #[test]
-    fn integers_take_numeric_strings() {
-        accepted(
-            ColumnType::Int,
-            &[r#""42""#, r#""+17""#, r#""-555""#, r#"" 42 ""#, r#""007""#],
-        );
-        assert_eq!(
-            reason(ColumnType::Int, r#""2147483648""#),
-            "out of integer's range -2147483648 to 2147483647"
-        );
-        assert_eq!(
-            reason(ColumnType::Int, r#""4.2""#),
-            "not a whole number: integer takes whole numbers only"
-        );
-        let nan = "not a number: integer takes a JSON number or a string holding one";
-        for value in [
-            r#""abc""#,
-            r#""4 2""#,
-            r#""0x2A""#,
-            r#""1,000""#,
-            r#""NaN""#,
-            r#""1e""#,
-            r#""-""#,
-        ] {
-            assert_eq!(reason(ColumnType::Int, value), nan, "{value}");
-        }
-    }
-
-    #[test]
-    fn scalar_columns_refuse_nested_json_and_booleans() {
-        for column_type in [
-            ColumnType::Int,
-            ColumnType::Bigint,
-            ColumnType::Float,
-            ColumnType::Boolean,
-            ColumnType::Date,
-            ColumnType::Timestamp,
-        ] {
-            let sql = sql_type(column_type);
-            assert_eq!(
-                reason(column_type, r#"{"a":1}"#),
-                format!("a JSON object cannot load into {sql}: COPY loads nested JSON as its text")
-            );
-            assert_eq!(
-                reason(column_type, "[1]"),
-                format!("a JSON array cannot load into {sql}: COPY loads nested JSON as its text")
-            );
-            if column_type != ColumnType::Boolean {
-                assert_eq!(
-                    reason(column_type, "true"),
-                    format!("a JSON boolean cannot load into {sql}")
-                );
-            }
-        }
-    }
-
-    // --- Double precision ---------------------------------------------------------------------
-
-    #[test]
-    fn doubles() {
-        accepted(
-            ColumnType::Float,
-            &[
-                "12.34",
-                "-0",
-                "1e308",
-                "-1.7976931348623157e308",
-                "2.2250738585072014e-308",
-                "1e-310",
-                "0e-999",
-                r#""12.34""#,
-                r#""-37.""#,
-                r#"".5""#,
-                r#""NaN""#,
-                r#""-Infinity""#,
-                r#""inf""#,
-                "123456789012345678901234567890",
-            ],
-        );
-        let range = "out of double precision's range of about 1E-307 to 1E+308";
-        assert_eq!(reason(ColumnType::Float, "1e309"), range);
-        assert_eq!(reason(ColumnType::Float, "-1.8e308"), range);
-        assert_eq!(reason(ColumnType::Float, r#""1e400""#), range);
-        assert_eq!(
-            reason(ColumnType::Float, "1e-400"),
-            "too close to 0 for double precision's range of about 1E-307 to 1E+308: it would not load as written"
-        );
-        assert_eq!(
-            reason(ColumnType::Float, r#""12,34""#),
-            "not a number: double precision takes a JSON number or a string holding one"
-        );
-    }
-
-    // --- Boolean ----------------------------------------------------------------------------
-
-    #[test]
-    fn booleans() {
-        accepted(
-            ColumnType::Boolean,
-            &[
-                "true",
-                "false",
-                "1",
-                "0",
-                r#""t""#,
-                r#""true""#,
-                r#""y""#,
-                r#""yes""#,
-                r#""1""#,
-                r#""f""#,
-                r#""false""#,
-                r#""n""#,
-                r#""no""#,
-                r#""0""#,
-                r#""TRUE""#,
-                r#""No""#,
-            ],
-        );
-        for value in [
-            r#""maybe""#,
-            r#""tr""#,
-            r#""on""#,
-            "2",
-            "1.0",
-            "-1",
-            r#""2""#,
-        ] {
-            assert_eq!(reason(ColumnType::Boolean, value), NOT_A_BOOLEAN, "{value}");
-        }
-        assert_eq!(
-            NOT_A_BOOLEAN,
-            "not a boolean: boolean takes true, false, or one of the strings \"t\", \"true\", \"y\", \"yes\", \"1\", \"f\", \"false\", \"n\", \"no\", \"0\""
-        );
-    }
-
-    // --- Text -------------------------------------------------------------------------------
-
-    fn json_string(s: &str) -> String {
-        format!("\"{s}\"")
-    }
-
-    #[test]
-    fn text_counts_utf8_bytes() {
-        let a = |n| "a".repeat(n);
-        accepted(ColumnType::Text, &[&json_string(&a(256)), &json_string("")]);
-        assert_eq!(
-            reason(ColumnType::Text, &json_string(&a(257))),
-            "text value is 257 bytes, over varchar(256)'s 256"
-        );
-        assert_eq!(
-            reason(ColumnType::Text, &json_string(&a(300))),
-            "text value is 300 bytes, over varchar(256)'s 256"
-        );
-        // A 2-byte character holding the 256th byte, then the 257th.
-        accepted(ColumnType::Text, &[&json_string(&format!("{}é", a(254)))]);
-        assert_eq!(
-            reason(ColumnType::Text, &json_string(&format!("{}é", a(255)))),
-            "text value is 257 bytes, over varchar(256)'s 256"
-        );
-        // A 4-byte character: 252 + 4 = 256 fits, 253 + 4 does not.
-        accepted(ColumnType::Text, &[&json_string(&format!("{}🚀", a(252)))]);
-        assert_eq!(
-            reason(ColumnType::Text, &json_string(&format!("{}🚀", a(253)))),
-            "text value is 257 bytes, over varchar(256)'s 256"
-        );
-        // 128 two-byte characters are 256 bytes, though only 128 characters.
-        accepted(ColumnType::Text, &[&json_string(&"é".repeat(128))]);
-        assert_eq!(
-            reason(ColumnType::Text, &json_string(&"é".repeat(129))),
-            "text value is 258 bytes, over varchar(256)'s 256"
-        );
-    }
-
-    #[test]
-    fn text_counts_bytes_after_unescaping() {
-        let a = |n| "a".repeat(n);
-        // \u00e9 is 6 bytes in the row and 2 once loaded; \n is 2 and 1.
-        accepted(
-            ColumnType::Text,
-            &[&json_string(&format!("{}\\u00e9", a(254)))],
-        );
-        accepted(ColumnType::Text, &[&json_string(&format!("{}\\n", a(255)))]);
-        assert_eq!(
-            reason(ColumnType::Text, &json_string(&format!("{}\\n", a(256)))),
-            "text value is 257 bytes, over varchar(256)'s 256"
-        );
-        // A surrogate pair is one 4-byte character.
-        accepted(
-            ColumnType::Text,
-            &[&json_string(&format!("{}\\ud83d\\ude80", a(252)))],
-        );
-        assert_eq!(
-            reason(
-                ColumnType::Text,
-                &json_string(&format!("{}\\ud83d\\ude80", a(253)))
-            ),
-            "text value is 257 bytes, over varchar(256)'s 256"
-        );
-        assert_eq!(unescaped_len(r#"\"\\\/\b\f\n\r\t"#), 8);
-        assert_eq!(unescaped_len(r"\ud800x"), 4);
-    }
-
-    #[test]
-    fn longtext_boundaries() {
-        let a = |n| "a".repeat(n);
-        accepted(ColumnType::Longtext, &[&json_string(&a(65535))]);
-        assert_eq!(
-            reason(ColumnType::Longtext, &json_string(&a(65536))),
-            "text value is 65536 bytes, over varchar(65535)'s 65535"
-        );
-        accepted(
-            ColumnType::Longtext,
-            &[&json_string(&format!("{}€", a(65532)))],
-        );
-        assert_eq!(
-            reason(
-                ColumnType::Longtext,
-                &json_string(&format!("{}€", a(65533)))
-            ),
-            "text value is 65536 bytes, over varchar(65535)'s 65535"
-        );
-    }
-
-    #[test]
-    fn text_takes_numbers_booleans_and_nested_json_as_text() {
-        accepted(
-            ColumnType::Text,
-            &["12.34", "true", "false", r#"{"a":[1,2]}"#, "[]"],
-        );
-        // Nested JSON counts its shortest text: no white space, strings unescaped.
-        let items = vec!["\"abcdefgh\""; 25].join(", "); // 25 * 10 + 24 commas + 2 = 276
-        assert_eq!(
-            reason(ColumnType::Text, &format!("[{items}]")),
-            "JSON array is at least 276 bytes as text, over varchar(256)'s 256"
-        );
-        let spaced = format!("[ {} ]", vec!["1"; 128].join(" ,  ")); // 128 + 127 + 2 = 257
-        assert_eq!(
-            reason(ColumnType::Text, &spaced),
-            "JSON array is at least 257 bytes as text, over varchar(256)'s 256"
-        );
-        let fits = format!("[ {} ]", vec!["1"; 127].join(" ,  ")); // 255
-        accepted(ColumnType::Text, &[&fits]);
-        let object = format!("{{\"k\": \"{}\\u00e9\"}}", "a".repeat(246)); // 2+3+1 + 248 + 2 = 256
-        accepted(ColumnType::Text, &[&object]);
-        let object = format!("{{\"k\": \"{}\\u00e9\"}}", "a".repeat(247));
-        assert_eq!(
-            reason(ColumnType::Text, &object),
-            "JSON object is at least 257 bytes as text, over varchar(256)'s 256"
-        );
-    }
-
-    #[test]
-    fn quoted_values_are_cut_at_64_bytes_on_a_character_boundary() {
-        // 63 bytes of 'a', then 'é' across bytes 64 and 65: the quote stops before it.
-        let value = json_string(&format!("{}é{}", "a".repeat(62), "b".repeat(300)));
-        let r = one(ColumnType::Text, &value).unwrap_err();
-        assert_eq!(r.value, format!("\"{}", "a".repeat(62)));
-        assert_eq!(r.value.len(), 63);
-        let value = json_string(&"a".repeat(300));
-        assert_eq!(one(ColumnType::Text, &value).unwrap_err().value.len(), 64);
-    }
-
-    // --- Dates ------------------------------------------------------------------------------
-
-    #[test]
-    fn dates_must_be_calendar_dates() {
-        accepted(
-            ColumnType::Date,
-            &[
-                r#""2026-11-25""#,
-                r#""2024-02-29""#,
-                r#""2000-02-29""#,
-                r#""2026-12-31""#,
-                r#""2026-04-30""#,
-                r#""0001-01-01""#,
-            ],
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2025-02-29""#),
-            "not a calendar date: February 2025 has 28 days"
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2100-02-29""#),
-            "not a calendar date: February 2100 has 28 days"
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2026-04-31""#),
-            "not a calendar date: April 2026 has 30 days"
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2026-13-01""#),
-            "not a calendar date: there is no month 13"
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2026-00-10""#),
-            "not a calendar date: there is no month 00"
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2026-01-00""#),
-            "not a calendar date: there is no day 00"
-        );
-    }
-
-    #[test]
-    fn dates_drop_a_time_and_its_zone() {
-        accepted(
-            ColumnType::Date,
-            &[
-                r#""2026-11-25T17:00:00""#,
-                r#""2026-11-25 23:30:00-05:00""#,
-                r#""2026-11-25T01:00:00+09:00""#,
-            ],
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""2026-11-25T25:00:00""#),
-            "not a time of day: hours run from 00 to 23"
-        );
-    }
-
-    #[test]
-    fn dates_in_other_formats_are_not_checked() {
-        accepted(
-            ColumnType::Date,
-            &[
-                r#""Jan-08-95 BC""#,
-                r#""J2451187""#,
-                r#""1996.008""#,
-                r#""03/31/2003""#,
-                r#""March 31, 2003""#,
-                r#""20080215""#,
-                r#""today""#,
-                r#""YESTERDAY""#,
-                r#""2026-11-25xyz""#,
-                "20080215",
-                "991231",
-                "2008.366",
-            ],
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""n/a""#),
-            "not a date: it holds no digit and is none of now, today, tomorrow, yesterday"
-        );
-        assert_eq!(
-            reason(ColumnType::Date, r#""null""#),
-            "not a date: it holds no digit and is none of now, today, tomorrow, yesterday"
-        );
-    }
-
-    #[test]
-    fn epoch_numbers_are_refused_with_a_hint() {
-        let hint = "epoch seconds or milliseconds are not recognised by TIMEFORMAT 'auto': write an ISO 8601 string such as \"2026-11-25T17:00:00\"";
-        for value in [
-            "1764090000",
-            "1764090000123",
-            "1764090000.5",
-            r#""1764090000""#,
-            r#""-176409000""#,
-        ] {
-            assert_eq!(reason(ColumnType::Timestamp, value), hint, "{value}");
-        }
-        assert_eq!(
-            reason(ColumnType::Date, "1764090000"),
-            "epoch seconds or milliseconds are not recognised by DATEFORMAT 'auto': write an ISO 8601 string such as \"2026-11-25\""
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, "42"),
-            "a JSON number is not a timestamp: write an ISO 8601 string such as \"2026-11-25T17:00:00\""
-        );
-        assert_eq!(
-            reason(ColumnType::Date, "1.76409e9"),
-            "a JSON number is not a date: write an ISO 8601 string such as \"2026-11-25\""
-        );
-    }
-
-    // --- Timestamps -------------------------------------------------------------------------
-
-    #[test]
-    fn timestamps_in_iso_8601() {
-        accepted(
-            ColumnType::Timestamp,
-            &[
-                r#""2026-11-25T17:00:00""#,
-                r#""2026-11-25 17:00:00""#,
-                r#""2026-11-25T17:00""#,
-                r#""2026-11-25T17:00:00.123456""#,
-                r#""2026-11-25T17:00:00.123456789""#,
-                r#""2026-11-25""#,
-                r#""2024-02-29T23:59:59.999""#,
-                r#""2026-11-25T00:00:00""#,
-            ],
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2025-02-29T12:00:00""#),
-            "not a calendar date: February 2025 has 28 days"
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2026-11-25T24:00:01""#),
-            "not a time of day: hours run from 00 to 23"
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2026-11-25T23:60:00""#),
-            "not a time of day: minutes run from 00 to 59"
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2026-11-25T23:59:61""#),
-            "not a time of day: seconds run from 00 to 59"
-        );
-        // The end of the day and a leap second are let through (unverified).
-        accepted(
-            ColumnType::Timestamp,
-            &[
-                r#""2026-11-25T24:00:00""#,
-                r#""2026-11-25T24:00""#,
-                r#""2026-12-31T23:59:60""#,
-            ],
-        );
-    }
-
-    #[test]
-    fn timestamps_take_only_a_zero_utc_offset() {
-        accepted(
-            ColumnType::Timestamp,
-            &[
-                r#""2026-11-25T17:00:00Z""#,
-                r#""2026-11-25T17:00:00z""#,
-                r#""2026-11-25T17:00:00+00:00""#,
-                r#""2026-11-25T17:00:00-00:00""#,
-                r#""2026-11-25T17:00:00+0000""#,
-                r#""2026-11-25T17:00:00+00""#,
-                r#""2026-11-25 17:00:00 UTC""#,
-                r#""2026-11-25T17:00:00.5Z""#,
-            ],
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2026-11-25T17:00:00+02:00""#),
-            "UTC offset +02:00 would be dropped: timestamp without time zone ignores zones in input, so this would load as 2026-11-25 17:00:00, not as 2026-11-25 15:00:00 UTC"
-        );
-        // Across midnight, the end of a month and a year.
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2026-12-31T22:30:00.25-05:30""#),
-            "UTC offset -05:30 would be dropped: timestamp without time zone ignores zones in input, so this would load as 2026-12-31 22:30:00.25, not as 2027-01-01 04:00:00.25 UTC"
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""2024-03-01 01:00 +0900""#),
-            "UTC offset +0900 would be dropped: timestamp without time zone ignores zones in input, so this would load as 2024-03-01 01:00:00, not as 2024-02-29 16:00:00 UTC"
-        );
-        assert_eq!(
-            reason(ColumnType::Timestamp, r#""1997-12-17 07:37:16-08""#),
-            "UTC offset -08 would be dropped: timestamp without time zone ignores zones in input, so this would load as 1997-12-17 07:37:16, not as 1997-12-17 15:37:16 UTC"
-        );
-        // A zone name after the time is not checked (unverified).
-        accepted(
-            ColumnType::Timestamp,
-            &[r#""2026-11-25 17:00:00 PST""#, r#""2026-11-25 04:05 PM""#],
-        );
-    }
-
-    #[test]
-    fn civil_days_round_trip() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        for days in [-1_000_000, -719_468, -1, 0, 59, 11_016, 20_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
-    }
-
-    // --- Rows that did not pass the shape check ---------------------------------------------
-
-    #[test]
-    fn rows_that_are_not_one_object_are_refused_without_panicking() {
-        let check = events();
-        for row in [
-            &b""[..],
-            b"[1]",
-            b"{",
-            b"{\"time\"",
-            b"{\"time\":",
-            b"{\"time\":\"2026",
-            b"{\"a\":[1,{\"b\":\"}",
-            b"{\"a\" 1}",
-            b"{\"a\":1 \"b\":2}",
-            b"{\"a\":tru}",
-            b"{\"a\":\xff}",
-            b"{\"a\":\"\\",
-            b"{\"a\":}",
-        ] {
-            let r = check.check(row).unwrap_err();
-            assert_eq!(r.column, "", "{:?}", String::from_utf8_lossy(row));
-            assert_eq!(
-                r.reason,
-                "not one JSON object: the typed check takes rows that passed the shape check"
-            );
-        }
-        // Every prefix of a good row, and every row with one byte changed, is handled.
-        let row = br#"{"time":"2026-11-25T17:00:00+01:00","event_id":"e\"\u00e9","n":[{"x":"]"}],"amount":-1.5e3}"#;
-        for end in 0..row.len() {
-            let _ = check.check(&row[..end]);
-        }
-        for at in 0..row.len() {
-            for byte in [b'"', b'\\', b'{', b'}', b'[', b']', b':', b',', b'0', b' '] {
-                let mut changed = row.to_vec();
-                changed[at] = byte;
-                let _ = check.check(&changed);
-            }
-        }
-    }
-
-    #[test]
-    fn deep_nesting_is_skipped_without_recursion() {
-        let depth = 1_000_000;
-        let row = format!(
-            "{{\"a\":{}{},\"id\":1}}",
-            "[".repeat(depth),
-            "]".repeat(depth)
-        );
-        TypedCheck::new(&[not_null("id", ColumnType::Int)], false)
-            .check(row.as_bytes())
-            .unwrap();
-    }
-
-    #[test]
-    fn many_columns() {
-        let columns: Vec<Column> = (0..300)
-            .map(|i| not_null(&format!("c{i}"), ColumnType::Int))
-            .collect();
-        let check = TypedCheck::new(&columns, false);
-        let mut row: Vec<String> = (0..300).map(|i| format!("\"c{i}\":{i}")).collect();
-        check
-            .check(format!("{{{}}}", row.join(",")).as_bytes())
-            .unwrap();
-        row.remove(200);
-        assert_eq!(
-            check
-                .check(format!("{{{}}}", row.join(",")).as_bytes())
-                .unwrap_err()
-                .column,
-            "c200"
-        );
-    }
-
-    #[test]
-    fn string_search_finds_the_first_quote_or_backslash() {
-        for len in 0..40 {
-            for at in 0..len {
-                for c in [b'"', b'\\'] {
-                    let mut b = vec![b'a'; len];
-                    b[at] = c;
-                    if at + 1 < len {
-                        b[len - 1] = b'"';
-                    }
-                    assert_eq!(find_quote_or_backslash(&b), Some(at));
-                }
-            }
-            assert_eq!(find_quote_or_backslash(&vec![b'a'; len]), None);
-        }
-        // Bytes one away from '"' (0x22) and '\' (0x5C) are not matches.
-        let near = [0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC, 0x00, 0xFF, 0x21, 0x22];
-        assert_eq!(find_quote_or_backslash(&near), Some(9));
-    }
-}
+mod tests;

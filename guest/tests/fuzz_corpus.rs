@@ -51,6 +51,6 @@ fn s3_errors() {
 #[test]
 fn typed_checks() {
     for input in corpus("typed_check") {
-        rio_guest::typed_check::fuzz_one(&input);
+        rio_guest::fuzzing::typed_check(&input);
     }
 }

@@ -4,4 +4,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|row: &[u8]| rio_guest::typed_check::fuzz_one(row));
+fuzz_target!(|row: &[u8]| rio_guest::fuzzing::typed_check(row));

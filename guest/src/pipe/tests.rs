@@ -14,13 +14,8 @@ const DATE: &str = "2026-11-25T17:00:00Z";
 
 fn destination() -> DestinationConfig {
     let column = |name: &str, column_type, sort_ord| Column {
-        name: name.into(),
-        column_type,
         sort_ord,
-        dist_key: false,
-        default_val: None,
-        not_null: false,
-        primary_key: false,
+        ..Column::new(name, column_type)
     };
     DestinationConfig {
         schema: "analytics".into(),
