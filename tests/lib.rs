@@ -17,6 +17,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use redshift_io::{Column, ColumnType, Credentials, DestinationConfig, Options};
 use rio_cli::local_s3::LocalS3;
+use percent_encoding::percent_decode_str;
+use rio_guest::s3::xml_element;
 use rusty_s3::{Bucket, S3Action, UrlStyle};
 
 /// How long presigned read-back URLs live.
@@ -154,15 +156,13 @@ impl S3Space {
                 .body_mut()
                 .read_to_string()
                 .expect("a listing");
-            // The listing's keys and sizes; not every server sends what a full parser requires (ETag).
-            for contents in text.split("<Contents>").skip(1) {
-                let key = unescape(element(contents, "Key"));
-                let size = element(contents, "Size").parse().expect("a size");
+            let (page, next) = listing(&text);
+            for (key, size) in page {
                 objects.push((key[self.prefix.len()..].to_string(), size));
             }
-            match text.contains("<NextContinuationToken>") {
-                true => token = Some(unescape(element(&text, "NextContinuationToken"))),
-                false => break,
+            match next {
+                Some(next) => token = Some(next),
+                None => break,
             }
         }
         objects.sort();
@@ -175,17 +175,29 @@ impl S3Space {
     }
 }
 
-fn element<'a>(xml: &'a str, name: &str) -> &'a str {
-    let start = xml.find(&format!("<{name}>")).expect("the element") + name.len() + 2;
-    &xml[start..start + xml[start..].find("</").expect("the element's end")]
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// A ListObjectsV2 page: its keys with their sizes, and the token of the next page. Keys are
+/// decoded when the server encoded them as asked (`encoding-type=url`, which production servers
+/// honour: `+` for a space, `%XX` for other bytes). Not every server sends what a full parser
+/// requires (ETag), so only these elements are read.
+fn listing(xml: &str) -> (Vec<(String, u64)>, Option<String>) {
+    let encoded = xml_element(xml, "EncodingType").as_deref() == Some("url");
+    let keys = xml
+        .split("<Contents>")
+        .skip(1)
+        .map(|contents| {
+            let key = xml_element(contents, "Key").expect("a key");
+            let key = match encoded {
+                true => percent_decode_str(&key.replace('+', " "))
+                    .decode_utf8()
+                    .expect("a UTF-8 key")
+                    .into_owned(),
+                false => key,
+            };
+            let size = xml_element(contents, "Size").expect("a size");
+            (key, size.parse().expect("a size"))
+        })
+        .collect();
+    (keys, xml_element(xml, "NextContinuationToken"))
 }
 
 impl Default for S3Space {
@@ -349,5 +361,24 @@ impl JobEndpoint {
 
     pub fn requests(&self) -> Vec<JobRequest> {
         self.requests.lock().unwrap().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listing;
+
+    /// A page as AWS, MinIO and Ceph answer `encoding-type=url`, and as the in-process server
+    /// answers (it ignores the parameter): the same keys either way.
+    #[test]
+    fn listed_keys_are_decoded_when_the_server_encoded_them() {
+        let encoded = "<ListBucketResult><EncodingType>url</EncodingType>\
+            <Contents><Key>a%3Ab+c%2Bd%3D%C3%A9.manifest</Key><Size>7</Size></Contents>\
+            <NextContinuationToken>t1</NextContinuationToken></ListBucketResult>";
+        let plain = "<ListBucketResult><Contents><Key>a:b c+d=\u{e9}.manifest</Key>\
+            <Size>7</Size></Contents></ListBucketResult>";
+        let expected = vec![("a:b c+d=\u{e9}.manifest".to_string(), 7)];
+        assert_eq!(listing(encoded), (expected.clone(), Some("t1".into())));
+        assert_eq!(listing(plain), (expected, None));
     }
 }

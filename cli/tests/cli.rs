@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use redshift_io::Credentials;
 use rio_cli::local_s3::LocalS3;
-use rio_tests::JobEndpoint;
+use rio_tests::{Answer, JobEndpoint};
 
 const TABLE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/events.yml");
 
@@ -419,4 +419,44 @@ fn send_posts_the_job_to_the_worker() {
             .any(|p| p.to_string_lossy().ends_with(".yml")),
         "the table config is written"
     );
+}
+
+#[test]
+fn a_failed_send_says_how_to_post_the_job_again_and_that_command_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..5)).unwrap();
+    let worker = JobEndpoint::answering(vec![Answer::Reply(503, "busy".into())]);
+    let out = run(rio(dir.path()).args([
+        "load",
+        "rows.ndjson",
+        "--table-config",
+        TABLE_CONFIG,
+        "--send",
+        &worker.url,
+        "--truncate",
+        "-q",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("rio: job endpoint answered 503: busy\n"),
+        "{stderr}"
+    );
+    let again = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("rio send "))
+        .unwrap_or_else(|| panic!("no command to post the job again: {stderr}"));
+    assert!(
+        again.ends_with(&format!(" --truncate {}", worker.url)),
+        "{again}"
+    );
+    let first_body = worker.requests()[0].body.clone();
+
+    worker.answer(Answer::Status(200));
+    let args: Vec<&str> = again.split(' ').collect();
+    let out = run(rio(dir.path()).arg("send").args(&args));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let requests = worker.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].body, first_body, "the same job, posted again");
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::address::{authority_with_port, parse_http_url, BucketAddress};
 use crate::wasi_http::WasiHttp;
-use crate::{destination, options, row, table_config, Credentials, Pipe, PipeState};
+use crate::{destination, job, options, row, table_config, Credentials, Pipe, PipeState};
 
 wit_bindgen::generate!({ path: "../wit", world: "redshift-io" });
 
@@ -34,6 +34,10 @@ impl Guest for Component {
             None => None,
         };
         Ok([Some(s3), job].into_iter().flatten().collect())
+    }
+
+    fn post_job(options: wit::Options, data_date: String) -> Result<(), wit::Error> {
+        Ok(job::post_again(&mut WasiHttp, &options.into(), &data_date)?)
     }
 
     fn check_rows(
@@ -95,7 +99,7 @@ impl GuestRedshiftIo for PipeResource {
         self.call(Pipe::unseal)
     }
 
-    fn send(&self) -> Result<(), wit::Error> {
+    fn send(&self) -> Result<Option<String>, wit::Error> {
         self.call(Pipe::send)
     }
 

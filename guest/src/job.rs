@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
-use crate::io::{Request, Response};
-use crate::{Error, JobFailure, JobFormat};
+use crate::address::parse_http_url;
+use crate::io::{Io, Request, Response};
+use crate::naming::DataDate;
+use crate::{Error, JobFailure, JobFormat, Options};
 
 /// The most of a rejected job's answer that an error carries.
 const ANSWER_EXCERPT: usize = 1024;
@@ -61,6 +63,50 @@ impl Job<'_> {
         }
         argv
     }
+}
+
+/// Posts the job for the run dated `data_date` to `endpoint`: one POST, never retried, so that a
+/// worker that did get a job never gets it twice.
+pub fn post(
+    io: &mut impl Io,
+    options: &Options,
+    endpoint: &http::Uri,
+    data_date: &str,
+) -> Result<(), Error> {
+    let job = Job {
+        bucket: &options.bucket,
+        schema: &options.destination.schema,
+        tables: &options.destination.table,
+        date: data_date,
+        gzip: true,
+        truncate: options.truncate,
+        force: options.force,
+    };
+    let body = job.render(options.job_format);
+    let response = io
+        .send(&Job::request(endpoint, &body)?)
+        .map_err(|e| Error::JobUnreachable(format!("{} ({})", e.message, e.code)))?;
+    check_answer(&response)
+}
+
+/// Posts the job of an earlier run whose objects are in S3 already, dated `data_date`: the last
+/// step of `send`, again, for a send whose job failed.
+pub fn post_again(io: &mut impl Io, options: &Options, data_date: &str) -> Result<(), Error> {
+    options.destination.validate_names()?;
+    if DataDate::parse(data_date).is_none() {
+        return Err(Error::invalid_options(format!(
+            "date {data_date:?}: expected a run's data date, such as 2026-11-25T17:00:00Z"
+        )));
+    }
+    let Some(url) = &options.job_endpoint else {
+        return Err(Error::NoJobEndpoint);
+    };
+    post(
+        io,
+        options,
+        &parse_http_url("job endpoint", url)?,
+        data_date,
+    )
 }
 
 /// A 2xx answer is success; any other is an error carrying the status and the answer's start.

@@ -46,6 +46,37 @@ impl From<SystemTime> for DataDate {
     }
 }
 
+impl DataDate {
+    /// A data date as [`Display`](fmt::Display) writes it, and only that.
+    pub fn parse(text: &str) -> Option<DataDate> {
+        let b = text.as_bytes();
+        let shape = b.len() == 20
+            && text.ends_with(":00:00Z")
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T';
+        if !shape {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| {
+            let digits = text.get(range)?;
+            digits.bytes().all(|b| b.is_ascii_digit()).then_some(())?;
+            digits.parse::<u16>().ok()
+        };
+        let month = time::Month::try_from(number(5..7)? as u8).ok()?;
+        let date =
+            time::Date::from_calendar_date(number(0..4)?.into(), month, number(8..10)? as u8)
+                .ok()?;
+        let hour = number(11..13)?;
+        (hour < 24).then(|| DataDate {
+            year: date.year(),
+            month: month.into(),
+            day: date.day(),
+            hour: hour as u8,
+        })
+    }
+}
+
 impl fmt::Display for DataDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -182,6 +213,22 @@ pub(crate) mod tests {
             DataDate::from(UNIX_EPOCH).to_string(),
             "1970-01-01T00:00:00Z"
         );
+    }
+
+    #[test]
+    fn data_dates_parse_as_they_are_written() {
+        let date = DataDate::from(start_time());
+        assert_eq!(DataDate::parse(&date.to_string()), Some(date));
+        for bad in [
+            "2026-11-25T17:30:00Z",
+            "2026-11-25 17:00:00Z",
+            "2026-02-30T17:00:00Z",
+            "2026-11-25T24:00:00Z",
+            "2026-11-25T17:00:00",
+            "+026-11-25T17:00:00Z",
+        ] {
+            assert_eq!(DataDate::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

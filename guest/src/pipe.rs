@@ -4,7 +4,7 @@
 use crate::address::{check_key, parse_http_url};
 use crate::gzip::GzipWriter;
 use crate::io::Io;
-use crate::job::{self, Job};
+use crate::job;
 use crate::manifest::{self, FileEntry};
 use crate::naming::{Naming, Run};
 use crate::rejects::RejectsBuffer;
@@ -175,9 +175,10 @@ impl<I: Io> Pipe<I> {
         Ok(key)
     }
 
-    /// Seals, validates, writes the manifest and the table config, posts the job, starts a new run.
-    /// A failure after sealing leaves the pipe sealed with its files, ready for another `send`.
-    pub fn send(&mut self) -> Result<(), Error> {
+    /// Seals, validates, writes the manifest and the table config, posts the job, starts a new run;
+    /// returns the manifest's key, or None when the run had no rows to send. A failure after
+    /// sealing leaves the pipe sealed with its files, ready for another `send`.
+    pub fn send(&mut self) -> Result<Option<String>, Error> {
         if self.state == PipeState::Closed {
             return Err(Error::PipeClosed);
         }
@@ -185,20 +186,21 @@ impl<I: Io> Pipe<I> {
             return Err(Error::NoJobEndpoint);
         };
         if self.files.is_empty() && self.writer_rows == 0 && self.unsent.is_none() {
-            return Ok(());
+            return Ok(None);
         }
         self.options.destination.validate()?;
         self.seal()?;
-        self.create_and_upload_manifest()?;
+        let manifest = self.create_and_upload_manifest()?;
         let config_key = self.naming.table_config(&self.run);
         self.put(
             &config_key,
             table_config::render(&self.options.destination),
             "application/x-yaml",
         )?;
-        self.post_job(&job_endpoint)?;
+        let data_date = self.run.data_date.to_string();
+        job::post(&mut self.io, &self.options, &job_endpoint, &data_date)?;
         self.start_run();
-        Ok(())
+        Ok(Some(manifest))
     }
 
     /// Sends, then closes for good; if the send fails the pipe stays open to another try.
@@ -380,26 +382,6 @@ impl<I: Io> Pipe<I> {
             content_type,
             &mut self.stats.retries,
         )
-    }
-
-    /// One POST, no retries: a worker that did get a job must not get it twice.
-    fn post_job(&mut self, endpoint: &http::Uri) -> Result<(), Error> {
-        let data_date = self.run.data_date.to_string();
-        let job = Job {
-            bucket: &self.options.bucket,
-            schema: &self.options.destination.schema,
-            tables: &self.options.destination.table,
-            date: &data_date,
-            gzip: true,
-            truncate: self.options.truncate,
-            force: self.options.force,
-        };
-        let body = job.render(self.options.job_format);
-        let response = self
-            .io
-            .send(&Job::request(endpoint, &body)?)
-            .map_err(|e| Error::JobUnreachable(format!("{} ({})", e.message, e.code)))?;
-        job::check_answer(&response)
     }
 
     fn drop_buffers(&mut self) {

@@ -131,6 +131,17 @@ impl ColumnType {
     }
 }
 
+/// Posts the s3-to-redshift job of an earlier run whose objects are in S3 already, dated
+/// `data_date` (its `Stats::data_date`), to `options.job_endpoint`: what [`RedshiftIo::send`]
+/// does last, again, for a send whose job failed (docs/job.md). Nothing is uploaded.
+pub fn post_job(options: &Options, data_date: &str) -> Result<(), Error> {
+    let allow = AllowList::for_options(options)?;
+    let options = options.to_wit();
+    in_sandbox(allow, |guest, store| {
+        guest.call_post_job(store, &options, data_date)
+    })
+}
+
 /// Runs a free function of the component in a throwaway sandbox that may reach nothing.
 pub(crate) fn with_guest<T>(
     f: impl FnOnce(
@@ -138,7 +149,18 @@ pub(crate) fn with_guest<T>(
         &mut wasmtime::Store<sandbox::Sandbox>,
     ) -> wasmtime::Result<Result<T, bindings::types::Error>>,
 ) -> Result<T, Error> {
-    let sandbox = sandbox::Sandbox::new(AllowList::new(Vec::<String>::new()), Limits::default());
+    in_sandbox(AllowList::new(Vec::<String>::new()), f)
+}
+
+/// Runs a free function of the component in a throwaway sandbox that may reach `allow`.
+fn in_sandbox<T>(
+    allow: AllowList,
+    f: impl FnOnce(
+        &Guest,
+        &mut wasmtime::Store<sandbox::Sandbox>,
+    ) -> wasmtime::Result<Result<T, bindings::types::Error>>,
+) -> Result<T, Error> {
+    let sandbox = sandbox::Sandbox::new(allow, Limits::default());
     let (mut store, world) = runtime::runtime()?.instantiate(sandbox)?;
     Ok(f(world.rio_redshift_io_pipe(), &mut store)??)
 }

@@ -98,7 +98,9 @@ impl RedshiftIo {
     /// Seals, validates the destination, writes the manifest and table config, posts the job and
     /// starts a new run. On failure the pipe stays sealed with its files: send again, no data is
     /// uploaded twice.
-    pub fn send(&self) -> Result<(), Error> {
+    ///
+    /// Returns the key of the manifest it wrote, or None when the run had no rows to send.
+    pub fn send(&self) -> Result<Option<String>, Error> {
         self.while_sending(|guest, store, pipe| guest.call_send(store, pipe))
     }
 
@@ -163,10 +165,10 @@ impl RedshiftIo {
     }
 
     /// Runs a call that may post a job, refusing other calls meanwhile.
-    fn while_sending(
+    fn while_sending<T>(
         &self,
-        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<(), wit::Error>,
-    ) -> Result<(), Error> {
+        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
+    ) -> Result<T, Error> {
         if self.sending.swap(true, Ordering::SeqCst) {
             return Err(Error::SendingInProgress);
         }

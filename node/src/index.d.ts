@@ -123,7 +123,8 @@ export class RedshiftIo {
   seal(): void;
   unseal(): void;
   /** Seals, validates, writes the manifest and table config, posts the job, starts a new run. */
-  send(): void;
+  /** Returns the manifest's key, or undefined when the run had no rows to send. */
+  send(): string | undefined;
   /** Sends, then closes for good. */
   close(): void;
   /** Drops whatever is buffered and closes. */

@@ -166,9 +166,12 @@ export class RedshiftIo {
     this.#call((p) => p.unseal());
   }
 
-  /** Seals, validates, writes the manifest and table config, posts the job, starts a new run. */
+  /**
+   * Seals, validates, writes the manifest and table config, posts the job, starts a new run.
+   * Returns the manifest's key, or undefined when the run had no rows to send.
+   */
   send() {
-    this.#whileSending((p) => p.send());
+    return this.#whileSending((p) => p.send()) ?? undefined;
   }
 
   close() {
@@ -225,7 +228,7 @@ export class RedshiftIo {
     this.#sending = true;
     try {
       this.#gate.refused = null;
-      f(this.#pipe);
+      return f(this.#pipe);
     } catch (e) {
       throw this.#explain(e);
     } finally {

@@ -124,7 +124,7 @@ test('send posts the job to the worker; a rejected job leaves the pipe sealed to
   assert.equal(pipe.stats().state, 'sealed');
   const uploaded = await s3.keys(BUCKET, keyPrefix);
 
-  pipe.send();
+  assert.equal(pipe.send(), `${keyPrefix}/analytics_events_${dataDate}.manifest`);
   assert.equal(pipe.sendingInProgress, false);
   assert.deepEqual(await s3.keys(BUCKET, keyPrefix), uploaded, 'sending again uploads nothing twice');
   const jobs = await worker.requests();

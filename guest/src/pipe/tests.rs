@@ -437,7 +437,10 @@ fn send_writes_manifest_and_config_posts_the_job_and_starts_a_new_run() {
     pipe.pack(&row(1)).unwrap();
     io.world().now =
         Some(crate::naming::tests::start_time() + std::time::Duration::from_secs(3600));
-    pipe.send().unwrap();
+    assert_eq!(
+        pipe.send().unwrap(),
+        Some(format!("analytics_events_{DATE}.manifest"))
+    );
     {
         let world = io.world();
         let keys: Vec<_> = world.objects.keys().cloned().collect();
@@ -507,9 +510,9 @@ fn send_needs_a_job_endpoint() {
 #[test]
 fn send_with_nothing_packed_does_nothing() {
     let (mut pipe, io) = open();
-    pipe.send().unwrap();
+    assert_eq!(pipe.send(), Ok(None));
     pipe.seal().unwrap();
-    pipe.send().unwrap();
+    assert_eq!(pipe.send(), Ok(None));
     assert!(io.world().requests.is_empty());
     assert_eq!(pipe.stats().state, PipeState::Sealed);
 }
@@ -674,4 +677,30 @@ fn open_refuses_bad_options() {
             Err(Error::InvalidOptions(_))
         ));
     }
+}
+
+#[test]
+fn a_job_is_posted_again_for_a_run_already_in_s3() {
+    let io = FakeIo::default();
+    let mut options = options();
+    options.truncate = true;
+    crate::job::post_again(&mut io.clone(), &options, DATE).unwrap();
+    let world = io.world();
+    assert_eq!(world.jobs.len(), 1);
+    assert_eq!(
+        String::from_utf8(world.jobs[0].1.clone()).unwrap(),
+        format!(
+            "--bucket bucket --schema analytics --tables events --date {DATE} --gzip --truncate"
+        )
+    );
+    drop(world);
+    assert!(matches!(
+        crate::job::post_again(&mut io.clone(), &options, "2026-11-25 17:00"),
+        Err(Error::InvalidOptions(m)) if m.contains("2026-11-25T17:00:00Z")
+    ));
+    options.job_endpoint = None;
+    assert_eq!(
+        crate::job::post_again(&mut io.clone(), &options, DATE),
+        Err(Error::NoJobEndpoint)
+    );
 }

@@ -50,7 +50,7 @@ const CALLS: [(&str, Call); 12] = [
     ("create_and_upload_manifest", |p| {
         p.create_and_upload_manifest().map(drop)
     }),
-    ("send", RedshiftIo::send),
+    ("send", |p| p.send().map(drop)),
     ("close", RedshiftIo::close),
     ("close_without_sending", RedshiftIo::close_without_sending),
     ("reset", RedshiftIo::reset),

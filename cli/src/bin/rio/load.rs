@@ -129,9 +129,12 @@ pub fn run(args: LoadArgs) -> Result<(), Failure> {
 
     pack_inputs(inputs, &pipe, &progress)?;
 
+    pipe.seal().map_err(run_failure)?;
+    // Read before `send`, which starts a new run.
+    let stats = pipe.stats().map_err(run_failure)?;
+    let rejects = pipe.rejects().map_err(run_failure)?;
     let manifest_key = match (&args.manifest, &args.send) {
         (Some(key), _) => {
-            pipe.seal().map_err(run_failure)?;
             pipe.create_and_upload_custom_manifest(key)
                 .map_err(run_failure)?;
             Some(match prefix.trim_end_matches('/') {
@@ -139,16 +142,19 @@ pub fn run(args: LoadArgs) -> Result<(), Failure> {
                 prefix => format!("{prefix}/{key}"),
             })
         }
-        (None, _) => {
-            pipe.seal().map_err(run_failure)?;
-            Some(pipe.create_and_upload_manifest().map_err(run_failure)?)
-        }
+        (None, Some(job_url)) => pipe.send().map_err(|error| {
+            progress.finish();
+            send_failure(
+                error,
+                &args,
+                &bucket,
+                &destination,
+                &stats.data_date,
+                job_url,
+            )
+        })?,
+        (None, None) => Some(pipe.create_and_upload_manifest().map_err(run_failure)?),
     };
-    let stats = pipe.stats().map_err(run_failure)?;
-    let rejects = pipe.rejects().map_err(run_failure)?;
-    if args.send.is_some() {
-        pipe.send().map_err(run_failure)?;
-    }
     progress.finish();
 
     let manifest = manifest_key.map(|key| format!("s3://{bucket}/{key}"));
@@ -311,7 +317,31 @@ fn pack_inputs(inputs: Vec<Input>, pipe: &RedshiftIo, progress: &Progress) -> Re
     Ok(())
 }
 
-fn run_failure(error: Error) -> Failure {
+/// A failed `--send`. When only the job failed, everything else is in S3: say so, and how to post
+/// the job again.
+fn send_failure(
+    error: Error,
+    args: &LoadArgs,
+    bucket: &str,
+    destination: &DestinationConfig,
+    data_date: &str,
+    job_url: &str,
+) -> Failure {
+    if !matches!(error, Error::JobRejected { .. } | Error::JobUnreachable(_)) {
+        return run_failure(error);
+    }
+    let flags: String = [(args.truncate, " --truncate"), (args.force, " --force")]
+        .iter()
+        .filter_map(|(on, flag)| on.then_some(*flag))
+        .collect();
+    Failure::Run(format!(
+        "{error}\nrio: the data files, the manifest and the table config of the run dated {data_date} are in s3://{bucket}/; post the job again with:\n  rio send --bucket {bucket} --schema {} --table {} --date {data_date}{flags} {job_url}",
+        destination.schema, destination.table
+    ))
+}
+
+/// Bad options or configs are the input's fault (exit 2); anything else is a failed run (exit 1).
+pub fn run_failure(error: Error) -> Failure {
     match error {
         Error::InvalidOptions(_) | Error::InvalidConfig(_) => Failure::Input(error.to_string()),
         _ => Failure::Run(error.to_string()),

@@ -4,6 +4,7 @@ mod check;
 mod input;
 mod load;
 mod sample;
+mod send;
 mod serve;
 mod summary;
 mod validate;
@@ -28,6 +29,7 @@ struct Cli {
 enum Command {
     Load(load::LoadArgs),
     Check(check::CheckArgs),
+    Send(send::SendArgs),
     /// Check a table config and show the Redshift types it maps to.
     Validate {
         /// The table config: the s3-to-redshift worker's YAML, or the same as JSON.
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Load(args) => load::run(args),
         Command::Check(args) => check::run(args),
+        Command::Send(args) => send::run(args),
         Command::Validate { table_config } => validate::run(&table_config),
         Command::ServeS3(args) => serve::run(args),
         Command::Sample(args) => sample::run(args),
