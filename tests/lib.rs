@@ -15,9 +15,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use percent_encoding::percent_decode_str;
 use redshift_io::{Column, ColumnType, Credentials, DestinationConfig, Options};
 use rio_cli::local_s3::LocalS3;
-use percent_encoding::percent_decode_str;
 use rio_guest::s3::xml_element;
 use rusty_s3::{Bucket, S3Action, UrlStyle};
 
