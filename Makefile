@@ -3,6 +3,7 @@
 CARGO ?= cargo
 
 .PHONY: setup component test demo lint soak fuzz bench
+.PHONY: wac ingest ingest-test serve-test-wasmtime
 
 # The component is built for WASI 0.2.
 setup:
@@ -21,6 +22,7 @@ node/node_modules/.package-lock.json: node/package.json node/package-lock.json
 # tests use the `rio` binary that `cargo test` builds for the CLI tests.
 test: setup node/node_modules/.package-lock.json
 	$(CARGO) test --workspace
+	$(MAKE) ingest-test
 	cd node && $(NPM) test
 
 # One million generated event rows, loaded into the embedded S3 under ./rio-data/.
@@ -32,11 +34,14 @@ demo: setup
 	$(RIO) load target/demo/events.ndjson --table-config cli/examples/events.yml
 	@echo "written to rio-data/rio:" && ls -l rio-data/rio | tail -n 6
 
-# Formatting, clippy on the host crates and on the wasm32 guest, and rustdoc, all warnings errors.
+# Formatting, clippy on the host crates and on the wasm32 components (the pipe and the ingest
+# endpoint), and rustdoc, all warnings errors.
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --package rio-guest --target wasm32-wasip2 -- -D warnings
+	$(CARGO) fmt --manifest-path ingest/Cargo.toml -- --check
+	$(CARGO) clippy --locked --manifest-path ingest/Cargo.toml --target wasm32-wasip2 --target-dir $(RIO_TARGET)/ingest -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # The fault soak at full size: a million rows through S3 failing 10 % of requests.
@@ -60,3 +65,35 @@ bench: setup node/node_modules/.package-lock.json
 	python3 -c "import boto3" 2>/dev/null || pip install --quiet boto3
 	$(CARGO) run --release --package rio-bench -- --mb $(BENCH_MB)
 	cd node && $(NPM) run bench
+
+# The HTTP ingest endpoint (ingest/): the ingest component plugged with the pipe component by
+# `wac plug` into one wasi:http proxy component, $(RIO_TARGET)/ingest/rio_ingest.wasm. The pipe
+# is built as the host's build script builds it, in the same target dir (a no-op when fresh).
+RIO_TARGET = $(or $(CARGO_TARGET_DIR),target)
+PIPE_WASM = $(RIO_TARGET)/component/wasm32-wasip2/component/rio_guest.wasm
+INGEST_WASM = $(RIO_TARGET)/ingest/rio_ingest.wasm
+WAC_VERSION ?= 0.12.0
+WAC ?= $(shell command -v wac 2>/dev/null || echo $(HOME)/.cargo/bin/wac)
+
+# wac, the component composition tool; installed from crates.io unless one is on PATH.
+wac:
+	@command -v wac >/dev/null 2>&1 || test -x $(HOME)/.cargo/bin/wac || $(CARGO) install wac-cli@$(WAC_VERSION) --locked
+
+ingest: setup wac
+	$(CARGO) build --profile component --package rio-guest --target wasm32-wasip2 --target-dir $(RIO_TARGET)/component
+	$(CARGO) build --locked --release --target wasm32-wasip2 --manifest-path ingest/Cargo.toml --target-dir $(RIO_TARGET)/ingest
+	$(WAC) plug $(RIO_TARGET)/ingest/wasm32-wasip2/release/rio_ingest.wasm --plug $(PIPE_WASM) -o $(INGEST_WASM)
+	@ls -l $(INGEST_WASM)
+
+# The ingest component's unit tests (natively) and the composed component, for `make test`, whose
+# Node tests then serve it under jco (node/test/ingest.test.js).
+ingest-test: ingest
+	$(CARGO) test --locked --manifest-path ingest/Cargo.toml --target-dir $(RIO_TARGET)/ingest
+
+# The ingest endpoint's tests (node/test/ingest.test.js, which `make test` runs under jco serve)
+# under `wasmtime serve -S cli`, with the wasmtime CLI at the host's wasmtime version.
+WASMTIME_VERSION ?= 48.0.8
+serve-test-wasmtime: ingest node/node_modules/.package-lock.json
+	@test "$$(PATH="$(HOME)/.cargo/bin:$$PATH" wasmtime --version 2>/dev/null | cut -d' ' -f2)" = "$(WASMTIME_VERSION)" || $(CARGO) install wasmtime-cli@$(WASMTIME_VERSION) --locked
+	$(CARGO) test --workspace --no-run
+	cd node && PATH="$(HOME)/.cargo/bin:$$PATH" RIO_INGEST_RUNTIME=wasmtime node --test test/ingest.test.js
