@@ -9,18 +9,17 @@ fn main() {
     let workspace = manifest_dir.parent().unwrap();
     // Everything the component is built from: its sources and interface (cargo scans folders
     // whole), its manifest, the workspace manifest (where its `component` profile lives) and
-    // the lock file.
+    // the lock file. Relative to this package, so that another checkout sharing the target dir
+    // (cargo names workspace members' build outputs without their path) is checked on its own
+    // files.
     for watched in [
-        "guest/src",
-        "guest/Cargo.toml",
-        "wit",
-        "Cargo.toml",
-        "Cargo.lock",
+        "../guest/src",
+        "../guest/Cargo.toml",
+        "../wit",
+        "../Cargo.toml",
+        "../Cargo.lock",
     ] {
-        println!(
-            "cargo:rerun-if-changed={}",
-            workspace.join(watched).display()
-        );
+        println!("cargo:rerun-if-changed={watched}");
     }
     // Its own target dir: the outer build holds a lock on the outer one.
     let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
