@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: setup component test demo lint soak fuzz bench
+.PHONY: setup component test demo lint soak fuzz bench test-ceph
 .PHONY: wac ingest ingest-test serve-test-wasmtime
 
 # The component is built for WASI 0.2.
@@ -24,6 +24,12 @@ test: setup node/node_modules/.package-lock.json
 	$(CARGO) test --workspace
 	$(MAKE) ingest-test
 	cd node && $(NPM) test
+
+# The integration suite against a production S3 server, a single-node Ceph RADOS gateway from
+# Debian's packages (installed here when missing), started for the run and stopped after it.
+test-ceph: setup
+	command -v radosgw >/dev/null || (apt-get update && apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd)
+	tests/ceph-rgw.sh $(CARGO) test --workspace --test it
 
 # One million generated event rows, loaded into the embedded S3 under ./rio-data/.
 DEMO_ROWS ?= 1000000

@@ -1,7 +1,9 @@
 //! Fixtures for the integration tests: an S3 to test against (in-process by default, or any S3
-//! named by `RIO_TEST_S3_*`), read back with an independent client, and a mock job endpoint.
+//! named by `RIO_TEST_S3_*`), read back with an independent client, and a mock job endpoint;
+//! `tls` puts either behind HTTPS with a certificate authority made in the test.
 
 pub mod faults;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::io::Read;

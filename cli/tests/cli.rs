@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use redshift_io::Credentials;
 use rio_cli::local_s3::LocalS3;
+use rio_tests::tls::{TestCa, TlsProxy};
 use rio_tests::{Answer, JobEndpoint};
 
 const TABLE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/events.yml");
@@ -29,6 +30,7 @@ fn rio(dir: &Path) -> Command {
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_S3",
         "AWS_REGION",
+        "AWS_CA_BUNDLE",
         "RIO_BUCKET",
     ] {
         command.env_remove(name);
@@ -459,4 +461,73 @@ fn a_failed_send_says_how_to_post_the_job_again_and_that_command_does() {
     let requests = worker.requests();
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].body, first_body, "the same job, posted again");
+}
+
+/// `AWS_CA_BUNDLE` is read by the library when a pipe opens; tested here, where each run of
+/// `rio` has an environment of its own.
+#[test]
+fn load_and_send_over_https_trusting_aws_ca_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = Credentials::new("cli-test-key", "cli-test-secret-value");
+    let s3 = LocalS3::start(dir.path().join("s3"), credentials, 0).unwrap();
+    s3.create_bucket("loads").unwrap();
+    let worker = JobEndpoint::start();
+    let ca = TestCa::new("rio test CA");
+    let s3_tls = TlsProxy::start(s3.endpoint(), ca.server(&["localhost"]));
+    let worker_tls = TlsProxy::start(&worker.url, ca.server(&["localhost"]));
+    std::fs::write(dir.path().join("rows.ndjson"), ndjson(0..10)).unwrap();
+    let (endpoint, job_url) = (s3_tls.url("localhost"), worker_tls.url("localhost"));
+    let load = |bundle: Option<&Path>| {
+        let mut command = rio(dir.path());
+        command
+            .args(["load", "rows.ndjson", "--table-config", TABLE_CONFIG])
+            .args([
+                "--bucket",
+                "loads",
+                "--endpoint",
+                &endpoint,
+                "--send",
+                &job_url,
+            ])
+            .env("AWS_ACCESS_KEY_ID", "cli-test-key")
+            .env("AWS_SECRET_ACCESS_KEY", "cli-test-secret-value");
+        if let Some(bundle) = bundle {
+            command.env("AWS_CA_BUNDLE", bundle);
+        }
+        run(&mut command)
+    };
+
+    let out = load(Some(ca.bundle()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(stored_rows(&dir.path().join("s3/loads")), ndjson(0..10));
+    assert_eq!(worker.requests().len(), 1);
+
+    // Without the bundle the test CA is unknown: one clear line naming the host, status 1.
+    let out = load(None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let refused = format!(
+        "TlsCertificateError: the certificate of localhost:{} is not trusted: it is issued by a \
+         certificate authority rio does not trust (rio trusts the Mozilla roots and the system's store; \
+         add others with AWS_CA_BUNDLE or the ca_bundle option)",
+        s3_tls.port()
+    );
+    assert!(stderr.contains(&refused), "{stderr}");
+
+    let missing = dir.path().join("missing.pem");
+    let out = load(Some(&missing));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with(&format!(
+            "rio: invalid options: AWS_CA_BUNDLE: the CA bundle {}: cannot be read: ",
+            missing.display()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        worker.requests().len(),
+        1,
+        "no job posted by the failed loads"
+    );
 }

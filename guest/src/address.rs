@@ -19,25 +19,33 @@ pub struct BucketAddress {
     /// `host[:port]` of the endpoint; the bucket is prepended for virtual-hosted addressing.
     authority: String,
     bucket: String,
+    /// Path or virtual-hosted, never `Auto`: resolved once, here.
     addressing: Addressing,
 }
 
 impl BucketAddress {
     pub fn new(options: &Options) -> Result<BucketAddress, Error> {
         let (scheme, authority) = parse_endpoint(&options.endpoint())?;
+        let addressing = match options.addressing {
+            Addressing::Auto if is_aws(&authority) && !options.bucket.contains('.') => {
+                Addressing::VirtualHosted
+            }
+            Addressing::Auto => Addressing::Path,
+            chosen => chosen,
+        };
         Ok(BucketAddress {
             scheme,
             authority,
             bucket: options.bucket.clone(),
-            addressing: options.addressing,
+            addressing,
         })
     }
 
     /// The `host[:port]` every request for this bucket goes to.
     pub fn authority(&self) -> String {
         match self.addressing {
-            Addressing::Path => self.authority.clone(),
             Addressing::VirtualHosted => format!("{}.{}", self.bucket, self.authority),
+            Addressing::Path | Addressing::Auto => self.authority.clone(),
         }
     }
 
@@ -61,11 +69,11 @@ impl BucketAddress {
             .join("/");
         let authority = self.authority();
         match self.addressing {
-            Addressing::Path => format!(
+            Addressing::VirtualHosted => format!("{}://{authority}/{encoded_key}", self.scheme),
+            Addressing::Path | Addressing::Auto => format!(
                 "{}://{authority}/{}/{encoded_key}",
                 self.scheme, self.bucket
             ),
-            Addressing::VirtualHosted => format!("{}://{authority}/{encoded_key}", self.scheme),
         }
     }
 
@@ -73,6 +81,16 @@ impl BucketAddress {
     pub fn s3_url(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
     }
+}
+
+/// AWS's own S3 endpoints, where buckets have names of their own (`bucket.s3.region.amazonaws.com`).
+fn is_aws(authority: &str) -> bool {
+    let host = authority
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")
 }
 
 /// `host:port` of a URL, the host lowercase, the scheme's default port made explicit.
@@ -207,6 +225,37 @@ mod tests {
         );
         assert_eq!(path.authority_with_port(), "127.0.0.1:9000");
         assert_eq!(path.s3_url("dir/k"), "s3://my-bucket/dir/k");
+    }
+
+    #[test]
+    fn auto_addressing_is_virtual_hosted_on_aws_only_and_for_dotless_names() {
+        let aws = address(None, Addressing::Auto);
+        assert_eq!(
+            aws.object_url("k"),
+            "https://my-bucket.s3.us-east-1.amazonaws.com/k"
+        );
+        let named = address(Some("https://s3.eu-west-1.amazonaws.com"), Addressing::Auto);
+        assert_eq!(named.authority(), "my-bucket.s3.eu-west-1.amazonaws.com");
+        let minio = address(Some("http://127.0.0.1:9000"), Addressing::Auto);
+        assert_eq!(minio.object_url("k"), "http://127.0.0.1:9000/my-bucket/k");
+        let options = Options {
+            addressing: Addressing::Auto,
+            ..Options::new(
+                DestinationConfig::default(),
+                "my.dotted.bucket",
+                Credentials::new("AK", "SK", None, None, "test"),
+            )
+        };
+        let dotted = BucketAddress::new(&options).unwrap();
+        assert_eq!(
+            dotted.object_url("k"),
+            "https://s3.us-east-1.amazonaws.com/my.dotted.bucket/k"
+        );
+        let forced = address(None, Addressing::Path);
+        assert_eq!(
+            forced.object_url("k"),
+            "https://s3.us-east-1.amazonaws.com/my-bucket/k"
+        );
     }
 
     #[test]

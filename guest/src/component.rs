@@ -288,7 +288,13 @@ same_cases!(
     Longtext
 );
 same_cases!(wit::Layout, options::Layout, Flat, Partitioned);
-same_cases!(wit::Addressing, options::Addressing, Path, VirtualHosted);
+same_cases!(
+    wit::Addressing,
+    options::Addressing,
+    Auto,
+    Path,
+    VirtualHosted
+);
 same_cases!(wit::JobFormat, options::JobFormat, Argv, Json);
 same_cases!(wit::Rejects, options::Rejects, Fail, Keep);
 same_cases!(wit::PipeState, PipeState, Open, Sealed, Closed);

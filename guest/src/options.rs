@@ -24,7 +24,9 @@ pub enum Layout {
 /// How the bucket is named in a request URL (docs/s3.md, "Addressing").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Addressing {
+    /// Virtual-hosted for AWS's own endpoints when the bucket name allows it, else path style.
     #[default]
+    Auto,
     Path,
     VirtualHosted,
 }

@@ -39,6 +39,7 @@ mod options;
 mod redshift_io;
 mod runtime;
 mod sandbox;
+mod sender;
 
 pub use bindings::types::{
     Addressing, Column, ColumnType, DestinationConfig, FileEntry, JobFormat, Layout, PipeState,
@@ -136,8 +137,13 @@ impl ColumnType {
 /// does last, again, for a send whose job failed (docs/job.md). Nothing is uploaded.
 pub fn post_job(options: &Options, data_date: &str) -> Result<(), Error> {
     let allow = AllowList::for_options(options)?;
+    let sandbox = sandbox::Sandbox::new(
+        allow,
+        options.limits.clone(),
+        sender::Sender::for_options(options)?,
+    );
     let options = options.to_wit();
-    in_sandbox(allow, |guest, store| {
+    in_sandbox(sandbox, |guest, store| {
         guest.call_post_job(store, &options, data_date)
     })
 }
@@ -149,18 +155,22 @@ pub(crate) fn with_guest<T>(
         &mut wasmtime::Store<sandbox::Sandbox>,
     ) -> wasmtime::Result<Result<T, bindings::types::Error>>,
 ) -> Result<T, Error> {
-    in_sandbox(AllowList::new(Vec::<String>::new()), f)
+    let nowhere = AllowList::new(Vec::<String>::new());
+    in_sandbox(
+        sandbox::Sandbox::new(nowhere, Limits::default(), sender::Sender::default()),
+        f,
+    )
 }
 
-/// Runs a free function of the component in a throwaway sandbox that may reach `allow`.
+/// Runs a free function of the component in a throwaway `sandbox`.
 fn in_sandbox<T>(
-    allow: AllowList,
+    sandbox: sandbox::Sandbox,
     f: impl FnOnce(
         &Guest,
         &mut wasmtime::Store<sandbox::Sandbox>,
     ) -> wasmtime::Result<Result<T, bindings::types::Error>>,
 ) -> Result<T, Error> {
-    let sandbox = sandbox::Sandbox::new(allow, Limits::default());
     let (mut store, world) = runtime::runtime()?.instantiate(sandbox)?;
-    Ok(f(world.rio_redshift_io_pipe(), &mut store)??)
+    let outcome = f(world.rio_redshift_io_pipe(), &mut store)?;
+    outcome.map_err(|e| store.data_mut().explain(e.into()))
 }

@@ -2,6 +2,8 @@
 //! endpoint come from when not given, and the limits of the sandbox the component runs in.
 
 use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::bindings::types as wit;
@@ -125,6 +127,15 @@ pub struct Options {
     /// Refuse keys that match no column, which COPY would ignore.
     pub refuse_unknown_keys: bool,
     pub limits: Limits,
+    /// Certificate authorities to trust for HTTPS besides the Mozilla roots and the operating
+    /// system's store: a PEM file of one or more certificates, read when the pipe is opened.
+    /// Default: the file `AWS_CA_BUNDLE` names, if it is set (docs/s3.md, "TLS").
+    pub ca_bundle: Option<PathBuf>,
+    /// For tests: connect to this address for requests to this `host:port` instead of
+    /// resolving the host, like curl's `--resolve`. The request, its `Host` header and the TLS
+    /// certificate check still use the name. Not for production use.
+    #[doc(hidden)]
+    pub resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Options {
@@ -135,7 +146,7 @@ impl Options {
             credentials: None,
             region: None,
             endpoint: None,
-            addressing: Addressing::Path,
+            addressing: Addressing::Auto,
             key_prefix: None,
             layout: Layout::Flat,
             buffer_size: None,
@@ -148,6 +159,16 @@ impl Options {
             rejects: Rejects::Fail,
             refuse_unknown_keys: false,
             limits: Limits::default(),
+            ca_bundle: None,
+            resolve: Vec::new(),
+        }
+    }
+
+    /// The CA bundle to read, and the setting that names it, for error messages.
+    pub(crate) fn ca_bundle(&self) -> Option<(PathBuf, &'static str)> {
+        match &self.ca_bundle {
+            Some(path) => Some((path.clone(), "ca_bundle")),
+            None => env("AWS_CA_BUNDLE").map(|path| (path.into(), "AWS_CA_BUNDLE")),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::bindings::{types as wit, RedshiftIo as World};
 use crate::options::Options;
 use crate::runtime::runtime;
 use crate::sandbox::{AllowList, Sandbox};
+use crate::sender::Sender;
 use crate::{BatchError, Error, FileEntry, Stats};
 
 /// A pipe of JSON rows into S3 and on to Redshift. Safe to share between threads: every row
@@ -41,8 +42,9 @@ impl RedshiftIo {
 
     /// Opens a pipe whose sandbox may reach exactly the authorities of `allow`.
     pub fn with_allow_list(options: Options, allow: AllowList) -> Result<Self, Error> {
+        let sender = Sender::for_options(&options)?;
         let (mut store, world) =
-            runtime()?.instantiate(Sandbox::new(allow, options.limits.clone()))?;
+            runtime()?.instantiate(Sandbox::new(allow, options.limits.clone(), sender))?;
         let pipe = world
             .rio_redshift_io_pipe()
             .redshift_io()
@@ -221,20 +223,8 @@ impl Instance {
         outcome.map_err(|e| self.explain(e.into()))
     }
 
-    /// Names what the sandbox refused: the component itself only learns that it was refused.
-    fn explain(&mut self, mut error: Error) -> Error {
-        let Some(authority) = self.store.data_mut().take_refused() else {
-            return error;
-        };
-        let why = format!(
-            "{authority} is not on the sandbox's allow-list ({})",
-            self.store.data().allow_list()
-        );
-        match &mut error {
-            Error::S3(failure) => failure.message = why,
-            Error::JobUnreachable(message) => *message = why,
-            _ => {}
-        }
-        error
+    /// Names what the host refused (see `Sandbox::explain`).
+    fn explain(&mut self, error: Error) -> Error {
+        self.store.data_mut().explain(error)
     }
 }

@@ -9,11 +9,12 @@ use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{
-    default_send_request, Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx,
-    WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
+    Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
+    WasiHttpView,
 };
 
 use crate::options::{Limits, Options};
+use crate::sender::{Connection, Sender, Timeouts};
 use crate::{with_guest, Error};
 
 /// The authorities (`host:port`) the component may send requests to.
@@ -69,25 +70,18 @@ fn authority_of(url: &str) -> Option<String> {
     ))
 }
 
-/// The wasi:http hooks: refuse what is not on the list, bound the time of what is.
+/// The wasi:http hooks: refuse what is not on the list, bound the time of what is, and send
+/// it with the host's own sender.
 struct Gate {
     allow: AllowList,
     limits: Limits,
     /// The last authority refused, for the error message.
     refused: Arc<Mutex<Option<String>>>,
+    sender: Sender,
 }
 
-type Outgoing = Box<
-    dyn Future<
-            Output = Result<
-                (
-                    http::Response<WasiBody>,
-                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-                ),
-                HttpError,
-            >,
-        > + Send,
->;
+type Outgoing =
+    Box<dyn Future<Output = Result<(http::Response<WasiBody>, Connection), HttpError>> + Send>;
 
 impl WasiHttpHooks for Gate {
     fn send_request(
@@ -102,19 +96,12 @@ impl WasiHttpHooks for Gate {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         // The host's limits, whatever the guest asked for.
-        let options = RequestOptions {
-            connect_timeout: Some(self.limits.connect_timeout),
-            first_byte_timeout: Some(self.limits.response_timeout),
-            between_bytes_timeout: Some(self.limits.idle_timeout),
+        let timeouts = Timeouts {
+            connect: self.limits.connect_timeout,
+            first_byte: self.limits.response_timeout,
+            between_bytes: self.limits.idle_timeout,
         };
-        Box::new(async move {
-            use http_body_util::BodyExt;
-            let (response, io) = default_send_request(request, Some(options)).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
-        })
+        Box::new(self.sender.send(request, timeouts))
     }
 }
 
@@ -162,7 +149,7 @@ impl ResourceLimiter for MemoryLimiter {
 }
 
 impl Sandbox {
-    pub(crate) fn new(allow: AllowList, limits: Limits) -> Self {
+    pub(crate) fn new(allow: AllowList, limits: Limits, sender: Sender) -> Self {
         // A bare context: no preopened directories, no environment, no arguments, no sockets.
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
@@ -181,25 +168,46 @@ impl Sandbox {
                 allow,
                 limits,
                 refused: Arc::default(),
+                sender,
             },
         }
     }
 
-    /// The authority most recently refused, if any, forgetting it.
-    pub(crate) fn take_refused(&mut self) -> Option<String> {
-        self.gate
+    /// Names what the host refused: the component itself only learns that the sandbox refused
+    /// a request, or that a certificate was not trusted. Both are forgotten once read.
+    pub(crate) fn explain(&mut self, mut error: Error) -> Error {
+        let refused = self
+            .gate
             .refused
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take()
+            .take();
+        let certificate = self.gate.sender.take_refused_certificate();
+        if let Some(authority) = refused {
+            let why = format!(
+                "{authority} is not on the sandbox's allow-list ({})",
+                self.gate.allow
+            );
+            match &mut error {
+                Error::S3(failure) => failure.message = why,
+                Error::JobUnreachable(message) => *message = why,
+                _ => {}
+            }
+        } else if let Some(why) = certificate {
+            const CODE: &str = "TlsCertificateError";
+            match &mut error {
+                Error::S3(failure) if failure.code == CODE => failure.message = why,
+                Error::JobUnreachable(message) if message.ends_with(&format!("({CODE})")) => {
+                    *message = format!("{why} ({CODE})")
+                }
+                _ => {}
+            }
+        }
+        error
     }
 
     pub(crate) fn peak_memory(&self) -> usize {
         self.memory.peak
-    }
-
-    pub(crate) fn allow_list(&self) -> &AllowList {
-        &self.gate.allow
     }
 }
 

@@ -84,8 +84,9 @@ impl Config {
         let flag = |name: &str| -> Result<bool, Misconfigured> {
             Ok(choice(name, &["false", "true", "0", "1", "no", "yes"])? % 2 == 1)
         };
-        let addressing = match choice("RIO_ADDRESSING", &["path", "virtual-hosted"])? {
-            0 => Addressing::Path,
+        let addressing = match choice("RIO_ADDRESSING", &["auto", "path", "virtual-hosted"])? {
+            0 => Addressing::Auto,
+            1 => Addressing::Path,
             _ => Addressing::VirtualHosted,
         };
         let layout = match choice("RIO_LAYOUT", &["flat", "partitioned"])? {

@@ -53,7 +53,8 @@ export interface Options {
   /** Default: AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then the component's default, https://s3.{region}.amazonaws.com. */
   endpoint?: string;
   /** Default 'path'. */
-  addressing?: 'path' | 'virtual-hosted';
+  /** Default 'auto': virtual-hosted on AWS's own endpoints for names without dots, else path. */
+  addressing?: 'auto' | 'path' | 'virtual-hosted';
   /** Prepended to every key, without a leading or trailing `/`. */
   keyPrefix?: string;
   /** Default 'flat'; 'partitioned' puts objects under {schema}/{table}/_data_timestamp_year=YYYY/… */

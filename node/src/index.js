@@ -110,7 +110,7 @@ function toWitOptions(o) {
     },
     region: o.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION'),
     endpoint: o.endpoint ?? env('AWS_ENDPOINT_URL_S3') ?? env('AWS_ENDPOINT_URL'),
-    addressing: o.addressing ?? 'path',
+    addressing: o.addressing ?? 'auto',
     keyPrefix: o.keyPrefix ?? undefined,
     layout: o.layout ?? 'flat',
     bufferSize: o.bufferSize == null ? undefined : BigInt(o.bufferSize),

@@ -10,3 +10,4 @@ mod roundtrip;
 mod sandbox;
 mod send;
 mod states;
+mod tls;
