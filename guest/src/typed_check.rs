@@ -363,21 +363,30 @@ fn is_blank(c: char) -> bool {
 #[derive(Clone, Copy)]
 struct IntRange {
     name: &'static str,
-    min: i128,
-    max: i128,
+    min: i64,
+    max: i64,
 }
 
 impl IntRange {
     const INTEGER: IntRange = IntRange {
         name: "integer",
-        min: i32::MIN as i128,
-        max: i32::MAX as i128,
+        min: i32::MIN as i64,
+        max: i32::MAX as i64,
     };
     const BIGINT: IntRange = IntRange {
         name: "bigint",
-        min: i64::MIN as i128,
-        max: i64::MAX as i128,
+        min: i64::MIN,
+        max: i64::MAX,
     };
+
+    /// Whether a whole number, given as its sign and magnitude, is in range. Magnitudes keep
+    /// the arithmetic in 64 bits, which wasm does natively (i128 is a library call there).
+    fn contains(self, negative: bool, magnitude: u64) -> bool {
+        match negative {
+            true => magnitude <= self.min.unsigned_abs(),
+            false => magnitude <= self.max as u64,
+        }
+    }
 
     fn out_of_range(self) -> String {
         format!("out of {}'s range {} to {}", self.name, self.min, self.max)
@@ -483,7 +492,10 @@ impl Decimal<'_> {
     fn whole(&self) -> Whole {
         let count = self.int.len() + self.frac.len();
         let Some(first) = (0..count).find(|&i| self.digit(i) != 0) else {
-            return Whole::Value(0);
+            return Whole::Value {
+                negative: false,
+                magnitude: 0,
+            };
         };
         let last = (0..count)
             .rev()
@@ -498,17 +510,21 @@ impl Decimal<'_> {
         if point - first as i64 > 19 {
             return Whole::TooLarge;
         }
-        let mut value: i128 = 0;
+        // At most 19 digits: below 10^19, within u64.
+        let mut magnitude: u64 = 0;
         for i in first..point as usize {
             let d = if i < count { self.digit(i) } else { 0 };
-            value = value * 10 + i128::from(d);
+            magnitude = magnitude * 10 + u64::from(d);
         }
-        Whole::Value(if self.negative { -value } else { value })
+        Whole::Value {
+            negative: self.negative,
+            magnitude,
+        }
     }
 }
 
 enum Whole {
-    Value(i128),
+    Value { negative: bool, magnitude: u64 },
     TooLarge,
     Fraction,
 }
@@ -518,8 +534,11 @@ fn check_integer(number: &str, range: IntRange) -> Result<(), String> {
         return Err(not_a_number(range.name));
     };
     match decimal.whole() {
-        Whole::Value(v) if (range.min..=range.max).contains(&v) => Ok(()),
-        Whole::Value(_) | Whole::TooLarge => Err(range.out_of_range()),
+        Whole::Value {
+            negative,
+            magnitude,
+        } if range.contains(negative, magnitude) => Ok(()),
+        Whole::Value { .. } | Whole::TooLarge => Err(range.out_of_range()),
         Whole::Fraction => Err(format!(
             "not a whole number: {} takes whole numbers only",
             range.name
