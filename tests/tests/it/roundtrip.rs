@@ -150,9 +150,10 @@ fn a_wrong_secret_is_a_clear_403_and_the_rows_stay_buffered() {
         (failure.status, failure.code.as_str()),
         (403, "SignatureDoesNotMatch")
     );
-    // Not retried; but a server that answers before reading the body and hangs up can reset the
-    // connection under the answer, and a reset is retried once it happens.
-    assert!(failure.attempts <= 2, "{failure:?}");
+    // The 403 is not retried, so the attempts stop short of the policy's 5. A server that answers
+    // before reading the body and hangs up can reset the connection under the answer, and a
+    // reset is retried: on a loaded machine that happened twice in a row.
+    assert!(failure.attempts < 5, "{failure:?}");
     let message = error.to_string();
     assert!(
         message.starts_with("S3 PUT ") && message.contains(": 403 SignatureDoesNotMatch"),
