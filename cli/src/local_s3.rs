@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use s3s::auth::SimpleAuth;
+use s3s::host::SingleDomain;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
@@ -16,6 +17,7 @@ use redshift_io::Credentials;
 
 pub struct LocalS3 {
     endpoint: String,
+    address: SocketAddr,
     credentials: Credentials,
     root: PathBuf,
     /// Serves connections until dropped.
@@ -29,17 +31,28 @@ impl LocalS3 {
         credentials: Credentials,
         port: u16,
     ) -> io::Result<LocalS3> {
-        let root = root.as_ref().to_path_buf();
-        std::fs::create_dir_all(&root)?;
-        let filesystem =
-            s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("{e:?}")))?;
-        let mut builder = S3ServiceBuilder::new(filesystem);
-        builder.set_auth(SimpleAuth::from_single(
-            credentials.access_key_id.clone(),
-            credentials.secret_access_key.clone(),
-        ));
-        let service = builder.build();
+        LocalS3::serve(root.as_ref(), credentials, port, None)
+    }
 
+    /// Serves `root` on a free loopback port under a host name of its own, as S3 does: at
+    /// `http://{name}:{port}`, path style, and at `http://{bucket}.{name}:{port}`, virtual-hosted.
+    /// The name resolves nowhere: clients connect to [`address`](Self::address).
+    pub fn start_named(
+        root: impl AsRef<Path>,
+        credentials: Credentials,
+        name: &str,
+    ) -> io::Result<LocalS3> {
+        LocalS3::serve(root.as_ref(), credentials, 0, Some(name))
+    }
+
+    fn serve(
+        root: &Path,
+        credentials: Credentials,
+        port: u16,
+        name: Option<&str>,
+    ) -> io::Result<LocalS3> {
+        let root = root.to_path_buf();
+        std::fs::create_dir_all(&root)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("rio-local-s3")
@@ -47,7 +60,27 @@ impl LocalS3 {
             .build()?;
         let listener =
             runtime.block_on(TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))))?;
-        let endpoint = format!("http://{}", listener.local_addr()?);
+        let address = listener.local_addr()?;
+
+        let filesystem =
+            s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("{e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(filesystem);
+        builder.set_auth(SimpleAuth::from_single(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.clone(),
+        ));
+        let endpoint = match name {
+            Some(name) => {
+                // The Host header carries the port, so the domain does too.
+                let domain = format!("{name}:{}", address.port());
+                let host = SingleDomain::new(&domain)
+                    .map_err(|e| io::Error::other(format!("{domain}: {e}")))?;
+                builder.set_host(host);
+                format!("http://{domain}")
+            }
+            None => format!("http://{address}"),
+        };
+        let service = builder.build();
         runtime.spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
@@ -61,15 +94,21 @@ impl LocalS3 {
         });
         Ok(LocalS3 {
             endpoint,
+            address,
             credentials,
             root,
             _runtime: runtime,
         })
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `http://{name}:PORT` when started named.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The loopback address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
     }
 
     pub fn credentials(&self) -> &Credentials {
