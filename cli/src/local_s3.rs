@@ -2,15 +2,19 @@
 //! checks every request's SigV4 signature. The tests run against it, and the `rio` tool uses it
 //! when no S3 is configured, so a first load needs no cloud account.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use s3s::auth::SimpleAuth;
+use s3s::auth::{S3Auth, SecretKey};
 use s3s::host::SingleDomain;
 use s3s::service::S3ServiceBuilder;
+use s3s::{s3_error, S3Result};
 use tokio::net::TcpListener;
 
 use redshift_io::Credentials;
@@ -19,6 +23,7 @@ pub struct LocalS3 {
     endpoint: String,
     address: SocketAddr,
     credentials: Credentials,
+    keys: Keys,
     root: PathBuf,
     /// Serves connections until dropped.
     _runtime: tokio::runtime::Runtime,
@@ -65,10 +70,9 @@ impl LocalS3 {
         let filesystem =
             s3s_fs::FileSystem::new(&root).map_err(|e| io::Error::other(format!("{e:?}")))?;
         let mut builder = S3ServiceBuilder::new(filesystem);
-        builder.set_auth(SimpleAuth::from_single(
-            credentials.access_key_id.clone(),
-            credentials.secret_access_key.clone(),
-        ));
+        let keys = Keys::default();
+        keys.add(&credentials, None);
+        builder.set_auth(keys.clone());
         let endpoint = match name {
             Some(name) => {
                 // The Host header carries the port, so the domain does too.
@@ -96,6 +100,7 @@ impl LocalS3 {
             endpoint,
             address,
             credentials,
+            keys,
             root,
             _runtime: runtime,
         })
@@ -120,8 +125,45 @@ impl LocalS3 {
         &self.root
     }
 
+    /// Accepts `credentials` too, until `expires` if given: after it, their requests are refused
+    /// with `ExpiredToken`, as S3 refuses expired temporary credentials.
+    pub fn add_credentials(&self, credentials: &Credentials, expires: Option<SystemTime>) {
+        self.keys.add(credentials, expires);
+    }
+
     /// Makes a bucket (a folder under the root) if it is not there yet.
     pub fn create_bucket(&self, bucket: &str) -> io::Result<()> {
         std::fs::create_dir_all(self.root.join(bucket))
+    }
+}
+
+/// The access keys the server accepts, by access key id.
+#[derive(Clone, Default)]
+struct Keys(Arc<Mutex<HashMap<String, Key>>>);
+
+/// A key's secret and, for a temporary key, when it expires.
+type Key = (String, Option<SystemTime>);
+
+impl Keys {
+    fn add(&self, credentials: &Credentials, expires: Option<SystemTime>) {
+        let secret = credentials.secret_access_key.clone();
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(credentials.access_key_id.clone(), (secret, expires));
+    }
+}
+
+#[async_trait::async_trait]
+impl S3Auth for Keys {
+    async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
+        let keys = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match keys.get(access_key) {
+            None => Err(s3_error!(InvalidAccessKeyId)),
+            Some((_, Some(expires))) if *expires <= SystemTime::now() => {
+                Err(s3_error!(ExpiredToken, "The provided token has expired."))
+            }
+            Some((secret, _)) => Ok(SecretKey::from(secret.as_str())),
+        }
     }
 }

@@ -123,6 +123,10 @@ impl GuestRedshiftIo for PipeResource {
         self.call(Pipe::reset)
     }
 
+    fn set_credentials(&self, credentials: wit::Credentials) -> Result<(), wit::Error> {
+        self.call(|pipe| pipe.set_credentials(credentials.into()))
+    }
+
     fn files(&self) -> Vec<wit::FileEntry> {
         self.0
             .borrow()
@@ -175,13 +179,7 @@ impl From<wit::Options> for options::Options {
         options::Options {
             destination: o.destination.into(),
             bucket: o.s3_bucket,
-            credentials: Credentials::new(
-                o.credentials.access_key_id,
-                o.credentials.secret_access_key,
-                o.credentials.session_token,
-                None,
-                "rio-options",
-            ),
+            credentials: o.credentials.into(),
             region: o.region,
             endpoint: o.endpoint,
             addressing: o.addressing.into(),
@@ -201,6 +199,18 @@ impl From<wit::Options> for options::Options {
             rejects: o.rejects.into(),
             refuse_unknown_keys: o.refuse_unknown_keys,
         }
+    }
+}
+
+impl From<wit::Credentials> for Credentials {
+    fn from(c: wit::Credentials) -> Self {
+        Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            c.session_token,
+            None,
+            "rio-host",
+        )
     }
 }
 

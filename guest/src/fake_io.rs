@@ -33,6 +33,8 @@ pub struct World {
     pub job_status: Option<u16>,
     pub slept: Vec<Duration>,
     pub now: Option<SystemTime>,
+    /// The access key id of every signed request, in order.
+    pub signed_by: Vec<String>,
 }
 
 #[derive(Clone, Default)]
@@ -102,10 +104,12 @@ impl Io for FakeIo {
             request.headers()["content-length"],
             body.len().to_string().as_str()
         );
-        assert!(request.headers()["authorization"]
-            .to_str()
-            .unwrap()
-            .starts_with("AWS4-HMAC-SHA256 Credential=AK/"));
+        let authorization = request.headers()["authorization"].to_str().unwrap();
+        let key_id = authorization
+            .strip_prefix("AWS4-HMAC-SHA256 Credential=")
+            .and_then(|rest| rest.split('/').next())
+            .expect("a SigV4 authorization");
+        world.signed_by.push(key_id.to_string());
         let key = percent_decode_str(path.trim_start_matches('/').split_once('/').unwrap().1)
             .decode_utf8()
             .unwrap();

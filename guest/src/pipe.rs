@@ -10,7 +10,7 @@ use crate::naming::{Naming, Run};
 use crate::rejects::RejectsBuffer;
 use crate::row::{self, RowChecks};
 use crate::s3::S3;
-use crate::{table_config, BatchError, Error, Options, Rejects};
+use crate::{table_config, BatchError, Credentials, Error, Options, Rejects};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipeState {
@@ -215,6 +215,22 @@ impl<I: Io> Pipe<I> {
     pub fn close_without_sending(&mut self) -> Result<(), Error> {
         self.drop_buffers();
         self.state = PipeState::Closed;
+        Ok(())
+    }
+
+    /// Signs every later request with `credentials` (fresh temporary ones, say); buffered rows
+    /// and files are untouched.
+    pub fn set_credentials(&mut self, credentials: Credentials) -> Result<(), Error> {
+        if self.state == PipeState::Closed {
+            return Err(Error::PipeClosed);
+        }
+        let options = Options {
+            credentials,
+            ..self.options.clone()
+        };
+        options.validate()?;
+        self.s3.set_credentials(options.credentials.clone());
+        self.options = options;
         Ok(())
     }
 

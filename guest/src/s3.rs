@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::address::BucketAddress;
 use crate::io::{Io, Request, Response};
 use crate::retry::{is_retryable_answer, is_retryable_transport};
-use crate::{Error, Options, RetryPolicy, S3Failure};
+use crate::{Credentials, Error, Options, RetryPolicy, S3Failure};
 
 /// Where and as whom the pipe writes.
 pub struct S3 {
@@ -34,6 +34,11 @@ impl S3 {
             region: options.region().to_string(),
             retry: options.retry(),
         })
+    }
+
+    /// Signs the requests from now on with `credentials`.
+    pub fn set_credentials(&mut self, credentials: Credentials) {
+        self.identity = credentials.into();
     }
 
     pub fn address(&self) -> &BucketAddress {

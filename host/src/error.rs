@@ -47,6 +47,8 @@ pub enum Error {
         status: u16,
         body: String,
     },
+    /// The credentials provider gave no credentials.
+    Credentials(String),
     /// The sandbox failed: the component trapped (for example on its memory limit) or could
     /// not be started. The pipe can't be used after this.
     Runtime(String),
@@ -128,6 +130,7 @@ impl fmt::Display for Error {
             Error::JobRejected { status, body } => {
                 write!(f, "job endpoint answered {status}: {body}")
             }
+            Error::Credentials(m) => write!(f, "no credentials from the provider: {m}"),
             Error::Runtime(m) => write!(f, "component failure: {m}"),
         }
     }
@@ -269,6 +272,7 @@ mod tests {
                 size: number(val, "size"),
                 limit: number(val, "limit"),
             },
+            "credentials" => Error::Credentials(string()),
             "runtime" => Error::Runtime(string()),
             other => panic!("the fixture has a case the Rust host lacks: {other}"),
         }

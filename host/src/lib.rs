@@ -34,6 +34,7 @@ mod bindings {
     pub use self::rio::redshift_io::types;
 }
 
+mod credentials;
 mod error;
 mod options;
 mod redshift_io;

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use aws_credential_types::provider::SharedCredentialsProvider;
+
 use crate::bindings::types as wit;
 use crate::{Addressing, DestinationConfig, JobFormat, Layout, Rejects};
 
@@ -32,6 +34,16 @@ impl Credentials {
             secret_access_key: env("AWS_SECRET_ACCESS_KEY")?,
             session_token: env("AWS_SESSION_TOKEN"),
         })
+    }
+}
+
+impl From<Credentials> for wit::Credentials {
+    fn from(credentials: Credentials) -> Self {
+        wit::Credentials {
+            access_key_id: credentials.access_key_id,
+            secret_access_key: credentials.secret_access_key,
+            session_token: credentials.session_token,
+        }
     }
 }
 
@@ -94,12 +106,16 @@ impl From<RetryPolicy> for wit::RetryPolicy {
 
 /// The options of a pipe; `Options::new` fills every optional field with its default. Unset
 /// fields take the component's defaults, written in docs/.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub destination: DestinationConfig,
     pub bucket: String,
     /// Default: from the standard AWS environment variables.
     pub credentials: Option<Credentials>,
+    /// Where credentials come from when they expire, instead of `credentials`: the pipe asks it
+    /// again shortly before they do, or when S3 says they have, and signs with the new ones
+    /// (docs/s3.md, "Credentials").
+    pub credentials_provider: Option<SharedCredentialsProvider>,
     /// Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the component's default
     /// (docs/s3.md, "Endpoint and region").
     pub region: Option<String>,
@@ -144,6 +160,7 @@ impl Options {
             destination,
             bucket: bucket.into(),
             credentials: None,
+            credentials_provider: None,
             region: None,
             endpoint: None,
             addressing: Addressing::Auto,
@@ -193,14 +210,15 @@ impl Options {
             .clone()
             .or_else(Credentials::from_env)
             .unwrap_or(Credentials::new("", ""));
+        self.to_wit_with(credentials)
+    }
+
+    /// The options as the component takes them, signing with `credentials`.
+    pub(crate) fn to_wit_with(&self, credentials: Credentials) -> wit::Options {
         wit::Options {
             destination: self.destination.clone(),
             s3_bucket: self.bucket.clone(),
-            credentials: wit::Credentials {
-                access_key_id: credentials.access_key_id,
-                secret_access_key: credentials.secret_access_key,
-                session_token: credentials.session_token,
-            },
+            credentials: credentials.into(),
             region: self.region(),
             endpoint: self.endpoint(),
             addressing: self.addressing,

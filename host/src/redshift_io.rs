@@ -8,6 +8,7 @@ use wasmtime::Store;
 
 use crate::bindings::exports::rio::redshift_io::pipe::GuestRedshiftIo;
 use crate::bindings::{types as wit, RedshiftIo as World};
+use crate::credentials::Refresher;
 use crate::options::Options;
 use crate::runtime::runtime;
 use crate::sandbox::{AllowList, Sandbox};
@@ -29,6 +30,13 @@ struct Instance {
     store: Store<Sandbox>,
     world: World,
     pipe: ResourceAny,
+    /// Keeps the credentials fresh when they come from a provider.
+    refresher: Option<Refresher>,
+}
+
+/// S3 refused the credentials as expired.
+fn is_expired(error: &wit::Error) -> bool {
+    matches!(error, wit::Error::S3(failure) if failure.code == "ExpiredToken")
 }
 
 type Call<T, E> = wasmtime::Result<Result<T, E>>;
@@ -43,14 +51,26 @@ impl RedshiftIo {
     /// Opens a pipe whose sandbox may reach exactly the authorities of `allow`.
     pub fn with_allow_list(options: Options, allow: AllowList) -> Result<Self, Error> {
         let sender = Sender::for_options(&options)?;
+        let (refresher, wit_options) = match &options.credentials_provider {
+            Some(provider) => {
+                let (refresher, credentials) = Refresher::new(provider.clone())?;
+                (Some(refresher), options.to_wit_with(credentials))
+            }
+            None => (None, options.to_wit()),
+        };
         let (mut store, world) =
             runtime()?.instantiate(Sandbox::new(allow, options.limits.clone(), sender))?;
         let pipe = world
             .rio_redshift_io_pipe()
             .redshift_io()
-            .call_open(&mut store, &options.to_wit())??;
+            .call_open(&mut store, &wit_options)??;
         Ok(RedshiftIo {
-            instance: Mutex::new(Instance { store, world, pipe }),
+            instance: Mutex::new(Instance {
+                store,
+                world,
+                pipe,
+                refresher,
+            }),
             sending: AtomicBool::new(false),
             max_call_bytes: options.limits.memory_bytes / 4,
         })
@@ -76,15 +96,34 @@ impl RedshiftIo {
         self.check_fits(rows).map_err(refused)?;
         self.check_not_sending().map_err(refused)?;
         let mut instance = self.lock().map_err(refused)?;
-        match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rows)) {
-            Ok(Ok(accepted)) => Ok(accepted),
-            Ok(Err(e)) => Err(BatchError {
-                accepted: e.accepted,
-                line: e.line,
-                offset: e.offset,
-                error: instance.explain(e.error.into()),
-            }),
-            Err(trap) => Err(refused(trap.into())),
+        instance.refresh_if_due().map_err(refused)?;
+        let (mut accepted, mut lines_before, mut offset_before, mut refreshed) = (0, 0, 0, false);
+        loop {
+            let rest = &rows[offset_before as usize..];
+            match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rest)) {
+                Ok(Ok(packed)) => return Ok(accepted + packed),
+                // The rows before the failing line stay packed: go on from that line, once.
+                Ok(Err(e)) if !refreshed && e.line > 0 && is_expired(&e.error) => {
+                    instance.refresh().map_err(refused)?;
+                    refreshed = true;
+                    accepted += e.accepted;
+                    lines_before += e.line - 1;
+                    offset_before += e.offset;
+                }
+                Ok(Err(e)) => {
+                    return Err(BatchError {
+                        accepted: accepted + e.accepted,
+                        line: if e.line == 0 {
+                            0
+                        } else {
+                            lines_before + e.line
+                        },
+                        offset: offset_before + e.offset,
+                        error: instance.explain(e.error.into()),
+                    })
+                }
+                Err(trap) => return Err(refused(trap.into())),
+            }
         }
     }
 
@@ -160,7 +199,7 @@ impl RedshiftIo {
 
     fn call<T>(
         &self,
-        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
+        f: impl Fn(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
     ) -> Result<T, Error> {
         self.check_not_sending()?;
         self.lock()?.run(f)
@@ -169,7 +208,7 @@ impl RedshiftIo {
     /// Runs a call that may post a job, refusing other calls meanwhile.
     fn while_sending<T>(
         &self,
-        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
+        f: impl Fn(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
     ) -> Result<T, Error> {
         if self.sending.swap(true, Ordering::SeqCst) {
             return Err(Error::SendingInProgress);
@@ -215,12 +254,39 @@ impl Instance {
         )
     }
 
+    /// Runs a call with fresh credentials. A call that S3 refused for expired credentials
+    /// changed nothing, so it is made again, once, with new ones.
     fn run<T>(
         &mut self,
-        f: impl FnOnce(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
+        f: impl Fn(&GuestRedshiftIo, &mut Store<Sandbox>, ResourceAny) -> Call<T, wit::Error>,
     ) -> Result<T, Error> {
-        let outcome = self.call(f)?;
+        self.refresh_if_due()?;
+        let outcome = match self.call(&f)? {
+            Err(e) if is_expired(&e) && self.refresher.is_some() => {
+                self.refresh()?;
+                self.call(&f)?
+            }
+            outcome => outcome,
+        };
         outcome.map_err(|e| self.explain(e.into()))
+    }
+
+    fn refresh_if_due(&mut self) -> Result<(), Error> {
+        match &self.refresher {
+            Some(refresher) if refresher.due() => self.refresh(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Asks the provider for credentials and hands them to the component.
+    fn refresh(&mut self) -> Result<(), Error> {
+        let Some(refresher) = &mut self.refresher else {
+            return Ok(());
+        };
+        let credentials = refresher.ask()?.into();
+        let outcome =
+            self.call(|guest, store, pipe| guest.call_set_credentials(store, pipe, &credentials))?;
+        Ok(outcome?)
     }
 
     /// Names what the host refused (see `Sandbox::explain`).

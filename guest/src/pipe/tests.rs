@@ -704,3 +704,30 @@ fn a_job_is_posted_again_for_a_run_already_in_s3() {
         Err(Error::NoJobEndpoint)
     );
 }
+
+#[test]
+fn fresh_credentials_sign_the_next_requests_and_keep_the_rows() {
+    let (mut pipe, io) = open();
+    pipe.pack(&row(1)).unwrap();
+    assert!(matches!(
+        pipe.set_credentials(Credentials::new("", "SK2", None, None, "test")),
+        Err(Error::InvalidOptions(m)) if m.contains("credentials")
+    ));
+    pipe.set_credentials(Credentials::new(
+        "AK2",
+        "SK2",
+        Some("T2".into()),
+        None,
+        "test",
+    ))
+    .unwrap();
+    assert_eq!(pipe.stats().buffered_rows, 1);
+    pipe.seal().unwrap();
+    assert_eq!(io.world().signed_by, ["AK2"]);
+    assert_eq!(pipe.files().len(), 1);
+    pipe.close_without_sending().unwrap();
+    assert_eq!(
+        pipe.set_credentials(Credentials::new("AK3", "SK3", None, None, "test")),
+        Err(Error::PipeClosed)
+    );
+}

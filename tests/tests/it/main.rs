@@ -5,6 +5,7 @@ mod addressing;
 mod bad_input;
 mod checks;
 mod concurrency;
+mod credentials;
 mod faults;
 mod manifests;
 mod roundtrip;
