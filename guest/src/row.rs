@@ -46,14 +46,12 @@ pub(crate) fn walk_object<'r>(
 /// checks of docs/checks.md.
 pub struct RowChecks {
     typed: Option<TypedCheck>,
-    columns: Vec<Column>,
 }
 
 impl RowChecks {
     pub fn new(columns: &[Column], refuse_unknown_keys: bool) -> RowChecks {
         RowChecks {
             typed: (!columns.is_empty()).then(|| TypedCheck::new(columns, refuse_unknown_keys)),
-            columns: columns.to_vec(),
         }
     }
 
@@ -68,10 +66,9 @@ impl RowChecks {
 
     /// The type of the column named `name`, as table configs write it; "" for no such column.
     pub fn column_type(&self, name: &str) -> &'static str {
-        self.columns
-            .iter()
-            .find(|c| c.name == name)
-            .map_or("", |c| c.column_type.name())
+        self.typed
+            .as_ref()
+            .map_or("", |typed| typed.column_type(name))
     }
 }
 

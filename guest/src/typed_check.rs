@@ -73,6 +73,12 @@ impl TypedCheck {
         }
     }
 
+    /// The type of the column named `name`, as table configs write it; "" for no such column.
+    pub fn column_type(&self, name: &str) -> &'static str {
+        self.find(name)
+            .map_or("", |index| self.columns[index].column_type.name())
+    }
+
     fn find(&self, key: &str) -> Option<usize> {
         self.by_len
             .get(key.len())?

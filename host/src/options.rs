@@ -122,6 +122,7 @@ pub struct Options {
     /// Default: `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, then AWS's S3 endpoint for the
     /// region.
     pub endpoint: Option<String>,
+    /// How requests name the bucket (docs/s3.md, "Addressing"); default `Auto`.
     pub addressing: Addressing,
     pub key_prefix: Option<String>,
     pub layout: Layout,

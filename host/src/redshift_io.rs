@@ -97,33 +97,43 @@ impl RedshiftIo {
         self.check_not_sending().map_err(refused)?;
         let mut instance = self.lock().map_err(refused)?;
         instance.refresh_if_due().map_err(refused)?;
-        let (mut accepted, mut lines_before, mut offset_before, mut refreshed) = (0, 0, 0, false);
+        // Where the batch goes on after a refresh: rows accepted, lines and bytes before it.
+        let (mut accepted, mut lines_before, mut offset_before) = (0, 0, 0);
+        let mut refreshed = false;
         loop {
             let rest = &rows[offset_before as usize..];
-            match instance.call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rest)) {
+            let e = match instance
+                .call(|guest, store, pipe| guest.call_pack_lines(store, pipe, rest))
+            {
                 Ok(Ok(packed)) => return Ok(accepted + packed),
-                // The rows before the failing line stay packed: go on from that line, once.
-                Ok(Err(e)) if !refreshed && e.line > 0 && is_expired(&e.error) => {
-                    instance.refresh().map_err(refused)?;
-                    refreshed = true;
-                    accepted += e.accepted;
-                    lines_before += e.line - 1;
-                    offset_before += e.offset;
-                }
-                Ok(Err(e)) => {
+                Ok(Err(e)) => e,
+                Err(trap) => {
                     return Err(BatchError {
-                        accepted: accepted + e.accepted,
-                        line: if e.line == 0 {
-                            0
-                        } else {
-                            lines_before + e.line
-                        },
-                        offset: offset_before + e.offset,
-                        error: instance.explain(e.error.into()),
+                        accepted,
+                        ..refused(trap.into())
                     })
                 }
-                Err(trap) => return Err(refused(trap.into())),
+            };
+            // Counted over the whole batch; the rows before the failing line stay packed.
+            let (line, offset) = match e.line {
+                0 => (0, 0),
+                line => (lines_before + line, offset_before + e.offset),
+            };
+            let stop = |error| BatchError {
+                accepted: accepted + e.accepted,
+                line,
+                offset,
+                error,
+            };
+            if line > 0 && !refreshed && is_expired(&e.error) && instance.refresher.is_some() {
+                // Go on from the failing line with fresh credentials, once.
+                instance.refresh().map_err(stop)?;
+                refreshed = true;
+                (accepted, lines_before, offset_before) = (accepted + e.accepted, line - 1, offset);
+                continue;
             }
+            let error = instance.explain(e.error.into());
+            return Err(stop(error));
         }
     }
 

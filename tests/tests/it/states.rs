@@ -39,7 +39,7 @@ fn pack_lines(pipe: &RedshiftIo) -> Result<(), Error> {
     }
 }
 
-const CALLS: [(&str, Call); 12] = [
+const CALLS: [(&str, Call); 13] = [
     ("pack", |p| p.pack(ROW)),
     ("pack_lines", pack_lines),
     ("seal", RedshiftIo::seal),
@@ -55,6 +55,7 @@ const CALLS: [(&str, Call); 12] = [
     ("close_without_sending", RedshiftIo::close_without_sending),
     ("reset", RedshiftIo::reset),
     ("files", |p| p.files().map(drop)),
+    ("rejects", |p| p.rejects().map(drop)),
     ("stats", |p| p.stats().map(drop)),
 ];
 
@@ -94,7 +95,7 @@ fn expected(call: &str, state: State) -> Expect {
             refused(Error::SendingInProgress),
             Leaves(Closed),
         ],
-        "files" | "stats" => [
+        "files" | "rejects" | "stats" => [
             Leaves(Open),
             Leaves(Sealed),
             refused(Error::SendingInProgress),
